@@ -1,0 +1,72 @@
+/**
+ * The connector contract. Connectors never touch storage or queues: a stream yields pages of
+ * canonical records and the checkpoint that is valid once that page is persisted. The runner
+ * (src/sync/pull-runner.ts) persists the records first and the checkpoint second.
+ */
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { RecordKind, RecordOf, SourceId } from './records.ts';
+
+/** Flat checkpoint: scalar values only, so it can be stored and compared as is. */
+export type Checkpoint = Record<string, string | number | boolean | null>;
+
+export interface QuarantinedRecord {
+  /** The source's id for the record, when it could be read. */
+  sourceId: string | null;
+  /** What is wrong with it, in words a RevOps user can act on. */
+  reason: string;
+  /** The raw record (truncated JSON text). */
+  raw: string;
+}
+
+export interface Page<K extends RecordKind = RecordKind> {
+  kind: K;
+  records: RecordOf<K>[];
+  quarantined: QuarantinedRecord[];
+  /** Checkpoint valid once this page's records are persisted. */
+  checkpoint: Checkpoint;
+  /** API calls made to produce this page. */
+  apiCalls: number;
+  /**
+   * When set, the page holds every record of this partition (e.g. a Mixpanel day): records
+   * of the same kind and partition that are not in the page are removed.
+   */
+  partition?: string;
+  /** Ids of records the source reports deleted. */
+  deletedIds?: string[];
+}
+
+export interface PullContext<C> {
+  config: C;
+  /** The checkpoint saved after the last persisted page, or null for a first or full sync. */
+  checkpoint: Checkpoint | null;
+  full: boolean;
+  /** The run's "now" (TIDEMARK_NOW pins it in tests). */
+  now: Date;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+export interface Stream<C, K extends RecordKind = RecordKind> {
+  name: string;
+  kind: K;
+  pull(ctx: PullContext<C>): AsyncIterable<Page<K>>;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  message: string;
+}
+
+export interface Connector<C = unknown> {
+  id: SourceId;
+  title: string;
+  configSchema: z.ZodType<C>;
+  streams: Stream<C, RecordKind>[];
+  /** Verify credentials and permissions; the message says precisely what to fix. */
+  check(config: C, log: Logger): Promise<CheckResult>;
+}
+
+export function defineConnector<C>(connector: Connector<C>): Connector<C> {
+  return connector;
+}
