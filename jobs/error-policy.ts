@@ -1,0 +1,41 @@
+/**
+ * The one place where error kinds become BullMQ behaviour:
+ * config/auth -> UnrecoverableError (no retry: a human must fix a setting);
+ * 429 and exhausted API budget -> rate-limit the queue for Retry-After and put the job back;
+ * anything else -> rethrown, so the job retries with exponential backoff and jitter.
+ */
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { BudgetError, RateLimitError, errorKindOf, errorMessage } from '../src/contracts/errors.ts';
+
+export type JobOutcome = 'unrecoverable' | 'rate-limited' | 'retry';
+
+export function classify(err: unknown): JobOutcome {
+  const kind = errorKindOf(err);
+  if (kind === 'config' || kind === 'auth' || kind === 'data') return 'unrecoverable';
+  if (kind === 'rate-limit' || kind === 'budget') return 'rate-limited';
+  return 'retry';
+}
+
+export function withErrorPolicy<T, R>(queue: Queue, log: Logger, processor: (job: Job<T>) => Promise<R>): (job: Job<T>) => Promise<R> {
+  return async (job) => {
+    try {
+      return await processor(job);
+    } catch (err) {
+      const outcome = classify(err);
+      const context = { queue: queue.name, jobId: job.id, attempt: job.attemptsMade + 1, err: errorMessage(err) };
+      if (outcome === 'unrecoverable') {
+        log.error(context, 'job failed: fix the configuration, then run again');
+        throw new UnrecoverableError(errorMessage(err));
+      }
+      if (outcome === 'rate-limited') {
+        const waitMs = err instanceof RateLimitError || err instanceof BudgetError ? err.retryAfterMs : 60_000;
+        log.warn({ ...context, waitMs }, 'upstream limit reached: queue paused for Retry-After');
+        await queue.rateLimit(Math.max(1, waitMs));
+        throw Worker.RateLimitError();
+      }
+      log.warn(context, 'job failed: will retry with backoff');
+      throw err;
+    }
+  };
+}

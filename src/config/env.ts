@@ -1,0 +1,88 @@
+/**
+ * One zod schema for the environment. A bad value stops start-up with a message naming the
+ * setting and what is expected. Source credentials are optional: with none configured,
+ * `npm start` runs the sandbox.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../contracts/errors.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+const optionalUrl = optionalText.pipe(z.url().optional());
+
+export const envSchema = z.object({
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  TIDEMARK_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]+(:[A-Za-z0-9_.{}-]+)*$/, 'letters, digits, _ . - { } separated by ":"')
+    .default('tidemark'),
+  TIDEMARK_PORT: port.default(3000),
+  TIDEMARK_NOW: optionalText.pipe(z.iso.datetime({ offset: true }).optional()),
+  TIDEMARK_SECRET_KEY: optionalText,
+  TIDEMARK_SURVEY_SECRET: optionalText,
+  TIDEMARK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  TIDEMARK_WRITEBACK_BATCH: z.coerce.number().int().min(1).max(200).default(200),
+  TIDEMARK_SCHEDULE: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  SALESFORCE_LOGIN_URL: optionalUrl,
+  SALESFORCE_AUTH_FLOW: z.enum(['client-credentials', 'jwt-bearer', 'refresh-token']).default('client-credentials'),
+  SALESFORCE_CLIENT_ID: optionalText,
+  SALESFORCE_CLIENT_SECRET: optionalText,
+  SALESFORCE_USERNAME: optionalText,
+  SALESFORCE_PRIVATE_KEY: optionalText,
+  SALESFORCE_REFRESH_TOKEN: optionalText,
+  SALESFORCE_API_VERSION: z.string().regex(/^\d{2}\.\d$/, 'like 62.0').default('62.0'),
+
+  ZENDESK_SUBDOMAIN: optionalText,
+  ZENDESK_URL: optionalUrl,
+  ZENDESK_EMAIL: optionalText,
+  ZENDESK_API_TOKEN: optionalText,
+  ZENDESK_OAUTH_TOKEN: optionalText,
+
+  MIXPANEL_PROJECT_ID: optionalText,
+  MIXPANEL_SERVICE_ACCOUNT: optionalText,
+  MIXPANEL_SERVICE_SECRET: optionalText,
+  MIXPANEL_REGION: z.enum(['us', 'eu', 'in']).default('us'),
+
+  SANDBOX_SALESFORCE_PORT: port.default(4010),
+  SANDBOX_ZENDESK_PORT: port.default(4020),
+  SANDBOX_MIXPANEL_PORT: port.default(4030),
+  SANDBOX_LIMITS: z.enum(['relaxed', 'real']).default('relaxed'),
+  SANDBOX_SEED: z.coerce.number().int().default(42),
+});
+export type Env = z.infer<typeof envSchema>;
+
+/** Names of the settings that hold secrets: never logged, never returned. */
+export const SECRET_SETTINGS = [
+  'TIDEMARK_SECRET_KEY', 'TIDEMARK_SURVEY_SECRET', 'SALESFORCE_CLIENT_SECRET', 'SALESFORCE_PRIVATE_KEY',
+  'SALESFORCE_REFRESH_TOKEN', 'ZENDESK_API_TOKEN', 'ZENDESK_OAUTH_TOKEN', 'MIXPANEL_SERVICE_SECRET',
+] as const satisfies ReadonlyArray<keyof Env>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      const raw = source[name];
+      const shown = raw === undefined || (SECRET_SETTINGS as readonly string[]).includes(name) ? '' : ` (got ${JSON.stringify(raw)})`;
+      return `${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/** True when at least one source has credentials in the environment (real mode). */
+export function hasSourceCredentials(env: Env): boolean {
+  return Boolean(env.SALESFORCE_CLIENT_ID || env.ZENDESK_EMAIL || env.MIXPANEL_PROJECT_ID);
+}
+
+/** The run's "now": TIDEMARK_NOW when set (tests pin it), else the real clock. */
+export function nowFrom(env: Pick<Env, 'TIDEMARK_NOW'>): Date {
+  return env.TIDEMARK_NOW ? new Date(env.TIDEMARK_NOW) : new Date();
+}

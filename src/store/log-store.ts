@@ -1,0 +1,90 @@
+/**
+ * Record-level sync logs in a capped Redis stream: why a record was quarantined, which
+ * records are unmatched, what a write changed or why it failed. Newest first on read.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { keys } from './keys.ts';
+
+export const LOG_STATUSES = ['ok', 'quarantined', 'unmatched', 'written', 'failed', 'skipped', 'warning', 'error', 'info'] as const;
+export type LogStatus = (typeof LOG_STATUSES)[number];
+
+export const logEntrySchema = z.object({
+  at: z.string(),
+  runId: z.string().nullable(),
+  status: z.enum(LOG_STATUSES),
+  source: z.string().nullable(),
+  kind: z.string().nullable(),
+  recordId: z.string().nullable(),
+  accountId: z.string().nullable(),
+  message: z.string(),
+});
+export type LogEntry = z.infer<typeof logEntrySchema>;
+export type NewLogEntry = Partial<Omit<LogEntry, 'message' | 'status'>> & Pick<LogEntry, 'message' | 'status'>;
+
+export interface LogQuery {
+  runId?: string;
+  accountId?: string;
+  status?: LogStatus;
+  source?: string;
+  recordId?: string;
+  search?: string;
+  limit?: number;
+}
+
+export class LogStore {
+  private readonly key: string;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly maxEntries = 200_000,
+  ) {
+    this.key = keys(prefix).logs;
+  }
+
+  async append(entries: NewLogEntry[], now: Date = new Date()): Promise<void> {
+    if (entries.length === 0) return;
+    const m = this.redis.multi();
+    for (const e of entries) {
+      const full: LogEntry = {
+        at: e.at ?? now.toISOString(),
+        runId: e.runId ?? null,
+        status: e.status,
+        source: e.source ?? null,
+        kind: e.kind ?? null,
+        recordId: e.recordId ?? null,
+        accountId: e.accountId ?? null,
+        message: e.message,
+      };
+      m.xadd(this.key, 'MAXLEN', '~', String(this.maxEntries), '*', 'e', JSON.stringify(full));
+    }
+    await m.exec();
+  }
+
+  async query(q: LogQuery = {}): Promise<LogEntry[]> {
+    const limit = q.limit ?? 50;
+    const out: LogEntry[] = [];
+    let end = '+';
+    const needle = q.search?.toLowerCase();
+    for (;;) {
+      const batch = (await this.redis.xrevrange(this.key, end, '-', 'COUNT', 1000)) as Array<[string, string[]]>;
+      if (batch.length === 0) break;
+      for (const [id, fields] of batch) {
+        end = `(${id}`;
+        const text = fields[1];
+        if (text === undefined) continue;
+        const e = logEntrySchema.parse(JSON.parse(text));
+        if (q.runId && e.runId !== q.runId) continue;
+        if (q.accountId && e.accountId !== q.accountId) continue;
+        if (q.status && e.status !== q.status) continue;
+        if (q.source && e.source !== q.source) continue;
+        if (q.recordId && e.recordId !== q.recordId) continue;
+        if (needle && !e.message.toLowerCase().includes(needle)) continue;
+        out.push(e);
+        if (out.length >= limit) return out;
+      }
+      if (batch.length < 1000) break;
+    }
+    return out;
+  }
+}

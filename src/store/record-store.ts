@@ -1,0 +1,100 @@
+/**
+ * Canonical records in Redis: one hash per kind (id -> JSON). Upserts are idempotent and report
+ * what changed, so a re-run of the same page lands nothing new. A page with a partition replaces
+ * that partition's records whole (Mixpanel days).
+ */
+import type { Redis } from 'ioredis';
+import type { CanonicalRecord, RecordKind, RecordOf } from '../contracts/records.ts';
+import { keys } from './keys.ts';
+
+export interface UpsertOutcome {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  changedIds: string[];
+}
+
+export class RecordStore {
+  private readonly k: ReturnType<typeof keys>;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.k = keys(prefix);
+  }
+
+  async upsert<K extends RecordKind>(kind: K, records: RecordOf<K>[], options: { partition?: string; deletedIds?: string[] } = {}): Promise<UpsertOutcome> {
+    const key = this.k.records(kind);
+    const outcome: UpsertOutcome = { inserted: 0, updated: 0, unchanged: 0, removed: 0, changedIds: [] };
+    const texts = new Map<string, string>();
+    for (const record of records) texts.set(record.id, JSON.stringify(record));
+    const ids = [...texts.keys()];
+    const existing = ids.length > 0 ? await this.redis.hmget(key, ...ids) : [];
+    const toWrite: string[] = [];
+    ids.forEach((id, i) => {
+      const text = texts.get(id) as string;
+      const before = existing[i];
+      if (before === text) outcome.unchanged += 1;
+      else {
+        if (before === null || before === undefined) outcome.inserted += 1;
+        else outcome.updated += 1;
+        outcome.changedIds.push(id);
+        toWrite.push(id, text);
+      }
+    });
+    const pipeline = this.redis.multi();
+    if (toWrite.length > 0) pipeline.hset(key, ...toWrite);
+    const removedIds = new Set(options.deletedIds ?? []);
+    if (options.partition !== undefined) {
+      const partKey = this.k.partition(kind, options.partition);
+      const previous = await this.redis.smembers(partKey);
+      for (const id of previous) if (!texts.has(id)) removedIds.add(id);
+      pipeline.del(partKey);
+      if (ids.length > 0) pipeline.sadd(partKey, ...ids);
+    }
+    if (removedIds.size > 0) {
+      const gone = [...removedIds];
+      const present = await this.redis.hmget(key, ...gone);
+      const existingGone = gone.filter((_, i) => present[i] !== null);
+      outcome.removed = existingGone.length;
+      outcome.changedIds.push(...existingGone);
+      if (existingGone.length > 0) pipeline.hdel(key, ...existingGone);
+    }
+    await pipeline.exec();
+    return outcome;
+  }
+
+  async get<K extends RecordKind>(kind: K, id: string): Promise<RecordOf<K> | null> {
+    const text = await this.redis.hget(this.k.records(kind), id);
+    return text === null ? null : (JSON.parse(text) as RecordOf<K>);
+  }
+
+  async count(kind: RecordKind): Promise<number> {
+    return this.redis.hlen(this.k.records(kind));
+  }
+
+  /** Streams every record of a kind in batches (HSCAN): memory is bounded by the batch. */
+  async *scan<K extends RecordKind>(kind: K, batch = 2000): AsyncGenerator<RecordOf<K>[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.k.records(kind), cursor, 'COUNT', batch);
+      cursor = next;
+      const out: RecordOf<K>[] = [];
+      for (let i = 1; i < flat.length; i += 2) out.push(JSON.parse(flat[i] as string) as RecordOf<K>);
+      if (out.length > 0) yield out;
+    } while (cursor !== '0');
+  }
+
+  async all<K extends RecordKind>(kind: K): Promise<RecordOf<K>[]> {
+    const out: RecordOf<K>[] = [];
+    for await (const batch of this.scan(kind)) out.push(...batch);
+    return out;
+  }
+
+  async removeAll(kind: RecordKind): Promise<void> {
+    await this.redis.del(this.k.records(kind));
+  }
+}
+
+export type AnyRecord = CanonicalRecord;

@@ -1,0 +1,110 @@
+/**
+ * Runs: one hash per run with its metadata and counters (records per source, unmatched,
+ * accounts scored, fields written, API calls, stage durations), and a sorted set for listing.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { sourceIdSchema } from '../contracts/records.ts';
+import { keys } from './keys.ts';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export const RUN_STAGES = ['queued', 'pull', 'resolve', 'score', 'writeback', 'done'] as const;
+
+export const runMetaSchema = z.object({
+  id: z.string(),
+  status: z.enum(RUN_STATUSES),
+  stage: z.enum(RUN_STAGES),
+  sources: z.array(sourceIdSchema),
+  full: z.boolean(),
+  dryRun: z.boolean(),
+  trigger: z.enum(['cli', 'schedule', 'sandbox', 'api', 'test']),
+  requestedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type RunMeta = z.infer<typeof runMetaSchema>;
+export type RunRequest = Pick<RunMeta, 'sources' | 'full' | 'dryRun' | 'trigger'>;
+
+export interface RunView extends RunMeta {
+  counters: Record<string, number>;
+}
+
+export class RunStore {
+  private readonly k: ReturnType<typeof keys>;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly retain = 500,
+  ) {
+    this.k = keys(prefix);
+  }
+
+  async create(request: RunRequest, now: Date): Promise<RunMeta> {
+    const seq = await this.redis.incr(this.k.runSeq);
+    const meta: RunMeta = {
+      id: `run-${seq}`,
+      status: 'queued',
+      stage: 'queued',
+      ...request,
+      requestedAt: now.toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+    };
+    await this.redis.multi().hset(this.k.run(meta.id), 'meta', JSON.stringify(meta)).zadd(this.k.runs, seq, meta.id).exec();
+    await this.trim();
+    return meta;
+  }
+
+  async get(id: string): Promise<RunView | null> {
+    const flat = await this.redis.hgetall(this.k.run(id));
+    if (!flat.meta) return null;
+    const meta = runMetaSchema.parse(JSON.parse(flat.meta));
+    const counters: Record<string, number> = {};
+    for (const [field, value] of Object.entries(flat)) if (field.startsWith('c.')) counters[field.slice(2)] = Number(value);
+    return { ...meta, counters };
+  }
+
+  async update(id: string, patch: Partial<RunMeta>): Promise<RunMeta> {
+    const text = await this.redis.hget(this.k.run(id), 'meta');
+    if (text === null) throw new Error(`run ${id} not found`);
+    const meta = { ...runMetaSchema.parse(JSON.parse(text)), ...patch };
+    await this.redis.hset(this.k.run(id), 'meta', JSON.stringify(meta));
+    return meta;
+  }
+
+  async incr(id: string, counters: Record<string, number>): Promise<void> {
+    const entries = Object.entries(counters).filter(([, v]) => v !== 0);
+    if (entries.length === 0) return;
+    const m = this.redis.multi();
+    for (const [name, by] of entries) m.hincrby(this.k.run(id), `c.${name}`, Math.round(by));
+    await m.exec();
+  }
+
+  async set(id: string, counters: Record<string, number>): Promise<void> {
+    const flat: string[] = [];
+    for (const [name, value] of Object.entries(counters)) flat.push(`c.${name}`, String(Math.round(value)));
+    if (flat.length > 0) await this.redis.hset(this.k.run(id), ...flat);
+  }
+
+  /** Newest first. */
+  async list(limit = 20): Promise<RunView[]> {
+    const ids = await this.redis.zrevrange(this.k.runs, 0, limit - 1);
+    const out: RunView[] = [];
+    for (const id of ids) {
+      const run = await this.get(id);
+      if (run) out.push(run);
+    }
+    return out;
+  }
+
+  private async trim(): Promise<void> {
+    const excess = (await this.redis.zcard(this.k.runs)) - this.retain;
+    if (excess <= 0) return;
+    const old = await this.redis.zrange(this.k.runs, 0, excess - 1);
+    const m = this.redis.multi().zrem(this.k.runs, ...old);
+    for (const id of old) m.del(this.k.run(id));
+    await m.exec();
+  }
+}

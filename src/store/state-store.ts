@@ -1,0 +1,190 @@
+/**
+ * Derived state: record-to-account matches, desired field values and score history per
+ * account, the plans generated, the write audit, and org settings (write-back pause, sources).
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { RecordKind } from '../contracts/records.ts';
+import { keys } from './keys.ts';
+
+export const storedMatchSchema = z.object({
+  a: z.string().nullable(),
+  m: z.string().nullable(),
+  r: z.string().nullable(),
+  c: z.array(z.string()).optional(),
+});
+export type StoredMatch = z.infer<typeof storedMatchSchema>;
+
+export const scoreSnapshotSchema = z.object({
+  score: z.number().nullable(),
+  band: z.string().nullable(),
+  modelVersion: z.string(),
+});
+export type ScoreSnapshot = z.infer<typeof scoreSnapshotSchema>;
+
+export const desiredValuesSchema = z.object({
+  modelVersion: z.string(),
+  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+export type DesiredValues = z.infer<typeof desiredValuesSchema>;
+
+export const writeAuditSchema = z.object({
+  at: z.string(),
+  runId: z.string(),
+  modelVersion: z.string().nullable(),
+  field: z.string(),
+  old: z.unknown(),
+  new: z.unknown(),
+  outcome: z.enum(['written', 'failed', 'dry-run', 'reverted']),
+  error: z.string().nullable(),
+});
+export type WriteAudit = z.infer<typeof writeAuditSchema>;
+
+export const sourceStateSchema = z.object({
+  enabled: z.boolean(),
+  schedule: z.string().nullable(),
+  tz: z.string().default('UTC'),
+});
+export type SourceState = z.infer<typeof sourceStateSchema>;
+
+export class StateStore {
+  private readonly k: ReturnType<typeof keys>;
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
+    this.k = keys(prefix);
+  }
+
+  /** Replaces matches of a kind in batches; returns how many differ from before. */
+  async saveMatches(kind: RecordKind, matches: Array<[string, StoredMatch]>): Promise<number> {
+    const key = this.k.matches(kind);
+    let changed = 0;
+    for (let i = 0; i < matches.length; i += 2000) {
+      const slice = matches.slice(i, i + 2000);
+      const before = await this.redis.hmget(key, ...slice.map(([id]) => id));
+      const flat: string[] = [];
+      slice.forEach(([id, m], j) => {
+        const text = JSON.stringify(m);
+        if (before[j] !== text) {
+          changed += 1;
+          flat.push(id, text);
+        }
+      });
+      if (flat.length > 0) await this.redis.hset(key, ...flat);
+    }
+    return changed;
+  }
+
+  async removeMatchesNotIn(kind: RecordKind, keep: Set<string>): Promise<void> {
+    const key = this.k.matches(kind);
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', 2000);
+      cursor = next;
+      const gone: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) if (!keep.has(flat[i] as string)) gone.push(flat[i] as string);
+      if (gone.length > 0) await this.redis.hdel(key, ...gone);
+    } while (cursor !== '0');
+  }
+
+  async getMatch(kind: RecordKind, id: string): Promise<StoredMatch | null> {
+    const text = await this.redis.hget(this.k.matches(kind), id);
+    return text === null ? null : storedMatchSchema.parse(JSON.parse(text));
+  }
+
+  async *scanMatches(kind: RecordKind): AsyncGenerator<Array<[string, StoredMatch]>> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.k.matches(kind), cursor, 'COUNT', 2000);
+      cursor = next;
+      const out: Array<[string, StoredMatch]> = [];
+      for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as string, storedMatchSchema.parse(JSON.parse(flat[i + 1] as string))]);
+      if (out.length > 0) yield out;
+    } while (cursor !== '0');
+  }
+
+  async saveScore(accountId: string, day: string, snapshot: ScoreSnapshot, retentionDays: number): Promise<void> {
+    const key = this.k.scores(accountId);
+    await this.redis.hset(key, day, JSON.stringify(snapshot));
+    const days = (await this.redis.hkeys(key)).sort();
+    const excess = days.length - retentionDays;
+    if (excess > 0) await this.redis.hdel(key, ...days.slice(0, excess));
+  }
+
+  async getScore(accountId: string, day: string): Promise<ScoreSnapshot | null> {
+    const text = await this.redis.hget(this.k.scores(accountId), day);
+    return text === null ? null : scoreSnapshotSchema.parse(JSON.parse(text));
+  }
+
+  async scoreHistory(accountId: string): Promise<Array<{ day: string } & ScoreSnapshot>> {
+    const flat = await this.redis.hgetall(this.k.scores(accountId));
+    return Object.entries(flat)
+      .map(([day, text]) => ({ day, ...scoreSnapshotSchema.parse(JSON.parse(text)) }))
+      .sort((a, b) => a.day.localeCompare(b.day));
+  }
+
+  /** The values Tidemark wants on an account, with the model version that produced them. */
+  async saveDesired(entries: Array<[string, DesiredValues]>): Promise<void> {
+    for (let i = 0; i < entries.length; i += 1000) {
+      const flat: string[] = [];
+      for (const [id, d] of entries.slice(i, i + 1000)) flat.push(id, JSON.stringify(d));
+      if (flat.length > 0) await this.redis.hset(this.k.desired, ...flat);
+    }
+  }
+
+  async getDesired(accountId: string): Promise<DesiredValues | null> {
+    const text = await this.redis.hget(this.k.desired, accountId);
+    return text === null ? null : desiredValuesSchema.parse(JSON.parse(text));
+  }
+
+  async allDesired(): Promise<Map<string, DesiredValues>> {
+    const flat = await this.redis.hgetall(this.k.desired);
+    return new Map(Object.entries(flat).map(([id, text]) => [id, desiredValuesSchema.parse(JSON.parse(text))]));
+  }
+
+  async getPlanOpportunity(accountId: string): Promise<string | null> {
+    return this.redis.hget(this.k.plans, accountId);
+  }
+
+  async setPlanOpportunity(accountId: string, opportunityId: string): Promise<void> {
+    await this.redis.hset(this.k.plans, accountId, opportunityId);
+  }
+
+  async appendWrites(accountId: string, entries: WriteAudit[], retain = 500): Promise<void> {
+    if (entries.length === 0) return;
+    const key = this.k.writes(accountId);
+    await this.redis
+      .multi()
+      .lpush(key, ...entries.map((e) => JSON.stringify(e)))
+      .ltrim(key, 0, retain - 1)
+      .exec();
+  }
+
+  async writes(accountId: string, limit = 100): Promise<WriteAudit[]> {
+    const items = await this.redis.lrange(this.k.writes(accountId), 0, limit - 1);
+    return items.map((t) => writeAuditSchema.parse(JSON.parse(t)));
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    return this.redis.hget(this.k.settings, name);
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    await this.redis.hset(this.k.settings, name, value);
+  }
+
+  async getSource(source: string): Promise<SourceState | null> {
+    const text = await this.redis.hget(this.k.sources, source);
+    return text === null ? null : sourceStateSchema.parse(JSON.parse(text));
+  }
+
+  async setSource(source: string, state: SourceState): Promise<void> {
+    await this.redis.hset(this.k.sources, source, JSON.stringify(state));
+  }
+
+  async allSources(): Promise<Record<string, SourceState>> {
+    const flat = await this.redis.hgetall(this.k.sources);
+    return Object.fromEntries(Object.entries(flat).map(([k, v]) => [k, sourceStateSchema.parse(JSON.parse(v))]));
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { hasSourceCredentials, loadEnv } from '../../src/config/env.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
+
+describe('environment configuration', () => {
+  it('defaults to the local Redis, port 3000 and the sandbox ports', () => {
+    const env = loadEnv({});
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(env.TIDEMARK_PORT).toBe(3000);
+    expect([env.SANDBOX_SALESFORCE_PORT, env.SANDBOX_ZENDESK_PORT, env.SANDBOX_MIXPANEL_PORT]).toEqual([4010, 4020, 4030]);
+    expect(hasSourceCredentials(env)).toBe(false);
+  });
+
+  it('names the bad setting and what is expected', () => {
+    expect(() => loadEnv({ TIDEMARK_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadEnv({ TIDEMARK_PORT: 'eighty' })).toThrow(/TIDEMARK_PORT: .*\(got "eighty"\)/);
+    expect(() => loadEnv({ REDIS_URL: 'not a url' })).toThrow(/REDIS_URL/);
+    expect(() => loadEnv({ SANDBOX_LIMITS: 'lax' })).toThrow(/SANDBOX_LIMITS/);
+  });
+
+  it('never echoes a secret setting in its error', () => {
+    try {
+      loadEnv({ SALESFORCE_API_VERSION: 'v62', TIDEMARK_SECRET_KEY: 'super-secret-value', TIDEMARK_PORT: '-1' });
+      expect.unreachable();
+    } catch (err) {
+      expect(String(err)).not.toContain('super-secret-value');
+    }
+  });
+
+  it('treats blank optional settings as unset', () => {
+    const env = loadEnv({ SALESFORCE_CLIENT_ID: '  ', ZENDESK_URL: '' });
+    expect(env.SALESFORCE_CLIENT_ID).toBeUndefined();
+    expect(env.ZENDESK_URL).toBeUndefined();
+  });
+
+  it('detects real-mode credentials', () => {
+    expect(hasSourceCredentials(loadEnv({ SALESFORCE_CLIENT_ID: 'abc' }))).toBe(true);
+  });
+});
