@@ -1,0 +1,38 @@
+/**
+ * .data/sandbox.json (mode 0600): values generated at start (the private Redis URL, the
+ * sandbox's key prefix, the admin token) for the CLI and the console.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+export const sandboxStateSchema = z.object({
+  redisUrl: z.string(),
+  prefix: z.string(),
+  adminToken: z.string().optional(),
+  pid: z.number().int(),
+  startedAt: z.string(),
+  dataset: z.string(),
+  urls: z.record(z.string(), z.string()),
+});
+export type SandboxState = z.infer<typeof sandboxStateSchema>;
+
+export function sandboxStatePath(cwd = process.cwd()): string {
+  return resolve(join(cwd, '.data', 'sandbox.json'));
+}
+
+export function writeSandboxState(state: SandboxState, path = sandboxStatePath()): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+export function readSandboxState(path = sandboxStatePath()): SandboxState | null {
+  if (!existsSync(path)) return null;
+  const parsed = sandboxStateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  return parsed.success ? parsed.data : null;
+}
+
+export function removeSandboxState(path = sandboxStatePath()): void {
+  rmSync(path, { force: true });
+}
