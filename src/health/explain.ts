@@ -35,11 +35,15 @@ function pct(value: number): string {
   return `${value.toFixed(1)}%`;
 }
 
-/** `label a -> b (+p%)` when the value moved since then, else `label b`. */
-function moved(label: string, then: number | null | undefined, now: number, format: (n: number) => string = String): string {
-  if (then === null || then === undefined || then === now) return `${label} ${format(now)}`;
-  const change = then === 0 ? '' : ` (${signed(roundHalfAway(((now - then) * 100) / Math.abs(then)))}%)`;
-  return `${label} ${format(then)} -> ${format(now)}${change}`;
+/**
+ * `label a -> b (+p%)` when the value moved since then, else `label b`. Values that are already
+ * percentages or scores (utilization, CSAT, NPS) pass `format` and show no relative change.
+ */
+function moved(label: string, then: number | null | undefined, now: number, format?: (n: number) => string): string {
+  const show = format ?? String;
+  if (then === null || then === undefined || then === now) return `${label} ${show(now)}`;
+  const change = then === 0 || format ? '' : ` (${signed(roundHalfAway(((now - then) * 100) / Math.abs(then)))}%)`;
+  return `${label} ${show(then)} -> ${show(now)}${change}`;
 }
 
 function describe(id: MeasureId, s: AccountSignals, t: AccountSignals | null): string {
@@ -54,7 +58,7 @@ function describe(id: MeasureId, s: AccountSignals, t: AccountSignals | null): s
       return `${moved('license utilization', t?.licenseUtilization, s.licenseUtilization ?? 0, pct)} (${s.activeUsers30d ?? 0} of ${s.licensedSeats ?? 0} seats)`;
     case 'nps': {
       const detail = `${plural(s.detractors180d ?? 0, 'detractor')}, ${plural(s.promoters180d ?? 0, 'promoter')}, ${plural(s.npsRespondents180d ?? 0, 'respondent')}`;
-      return `${moved('NPS', t?.nps180d, s.nps180d ?? 0)} (${detail})`;
+      return `${moved('NPS', t?.nps180d, s.nps180d ?? 0, String)} (${detail})`;
     }
     case 'ticket_volume': {
       const now = s.ticketsCreated30d ?? 0;
