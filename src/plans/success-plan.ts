@@ -75,6 +75,14 @@ export function latestClosedWon(opportunities: readonly SalesforceOpportunity[],
   return best;
 }
 
+function users(n: number): string {
+  return `${n} active user${n === 1 ? '' : 's'}`;
+}
+
+function features(n: number): string {
+  return `${n} feature${n === 1 ? '' : 's'}`;
+}
+
 function goalStatus(goal: MilestoneGoal, s: AccountSignals): { met: boolean | null; progress: string | null } {
   switch (goal.kind) {
     case 'first-login':
@@ -82,15 +90,15 @@ function goalStatus(goal: MilestoneGoal, s: AccountSignals): { met: boolean | nu
       return { met: s.daysSinceLastActivity !== null, progress: s.daysSinceLastActivity === null ? 'no activity yet' : null };
     case 'active-users':
       if (s.activeUsers30d === null) return { met: null, progress: null };
-      return { met: s.activeUsers30d >= goal.users, progress: `now ${s.activeUsers30d} active users` };
+      return { met: s.activeUsers30d >= goal.users, progress: `now ${users(s.activeUsers30d)}` };
     case 'features':
       if (s.featureBreadth30d === null) return { met: null, progress: null };
-      return { met: s.featureBreadth30d >= goal.features, progress: `now ${s.featureBreadth30d} features` };
+      return { met: s.featureBreadth30d >= goal.features, progress: `now ${features(s.featureBreadth30d)}` };
     case 'adoption':
       if (s.activeUsers30d === null || s.featureBreadth30d === null) return { met: null, progress: null };
       return {
         met: s.activeUsers30d >= goal.users && s.featureBreadth30d >= goal.features,
-        progress: `now ${s.activeUsers30d} active users and ${s.featureBreadth30d} features`,
+        progress: `now ${users(s.activeUsers30d)} and ${features(s.featureBreadth30d)}`,
       };
     case 'business-review':
       return { met: false, progress: null };
