@@ -1,0 +1,44 @@
+/**
+ * What every stage of a run needs: the stores under the org's prefix, the configured sources and
+ * the clock. Built once per process (server, worker, tests) from the environment or the sandbox.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Connector } from '../contracts/connector.ts';
+import type { SourceId } from '../contracts/records.ts';
+import { RecordStore } from '../store/record-store.ts';
+import { CheckpointStore } from '../store/checkpoint-store.ts';
+import { RunStore } from '../store/run-store.ts';
+import { LogStore } from '../store/log-store.ts';
+import { StateStore } from '../store/state-store.ts';
+
+export interface ConfiguredSource {
+  connector: Connector<unknown>;
+  config: unknown;
+}
+
+export interface SyncContext {
+  redis: Redis;
+  prefix: string;
+  records: RecordStore;
+  checkpoints: CheckpointStore;
+  runs: RunStore;
+  logs: LogStore;
+  state: StateStore;
+  log: Logger;
+  /** The run's "now" (TIDEMARK_NOW pins it). */
+  now: () => Date;
+  sources: Partial<Record<SourceId, ConfiguredSource>>;
+  options: { successPlanLookbackDays: number; writebackBatchSize: number };
+}
+
+export function createSyncContext(input: Omit<SyncContext, 'records' | 'checkpoints' | 'runs' | 'logs' | 'state'>): SyncContext {
+  return {
+    ...input,
+    records: new RecordStore(input.redis, input.prefix),
+    checkpoints: new CheckpointStore(input.redis, input.prefix),
+    runs: new RunStore(input.redis, input.prefix),
+    logs: new LogStore(input.redis, input.prefix),
+    state: new StateStore(input.redis, input.prefix),
+  };
+}
