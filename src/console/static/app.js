@@ -1,3 +1,4 @@
+/* global document, window, location, URLSearchParams, Node, fetch, clearTimeout */
 // Tidemark console: vanilla JS over /api. Every value reaches the page through textContent or
 // attribute setters (never innerHTML), so data from the sources is always inert text.
 'use strict';
