@@ -231,7 +231,8 @@ describe('satisfaction ratings', () => {
 
 describe('errors, limits and faults', () => {
   it('answers 401 in Zendesk shape without or with wrong credentials', async () => {
-    for (const headers of [{}, { authorization: `Basic ${Buffer.from('sandbox@example.com/token:nope').toString('base64')}` }, { authorization: 'Bearer nope' }]) {
+    const variants: Record<string, string>[] = [{}, { authorization: `Basic ${Buffer.from('sandbox@example.com/token:nope').toString('base64')}` }, { authorization: 'Bearer nope' }];
+    for (const headers of variants) {
       const res = await zd.get(`/api/v2/incremental/tickets/cursor?start_time=${base}`, headers);
       expect(res.status).toBe(401);
       expect(await res.json()).toEqual({ error: "Couldn't authenticate you" });
