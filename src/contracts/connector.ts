@@ -53,6 +53,9 @@ export interface Stream<C, K extends RecordKind = RecordKind> {
   pull(ctx: PullContext<C>): AsyncIterable<Page<K>>;
 }
 
+/** A stream of any one record kind. */
+export type AnyStream<C> = { [K in RecordKind]: Stream<C, K> }[RecordKind];
+
 export interface CheckResult {
   ok: boolean;
   message: string;
@@ -62,7 +65,7 @@ export interface Connector<C = unknown> {
   id: SourceId;
   title: string;
   configSchema: z.ZodType<C>;
-  streams: Stream<C, RecordKind>[];
+  streams: AnyStream<C>[];
   /** Verify credentials and permissions; the message says precisely what to fix. */
   check(config: C, log: Logger): Promise<CheckResult>;
 }

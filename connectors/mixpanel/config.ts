@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+export const mixpanelConfigSchema = z.object({
+  projectId: z.union([z.string().regex(/^\d+$/, 'the numeric project id'), z.number().int().positive()]).transform(String),
+  serviceAccountUser: z.string().min(1, 'the service account username'),
+  serviceAccountSecret: z.string().min(1, 'the service account secret'),
+  /** Data residency of the project. */
+  region: z.enum(['us', 'eu', 'in']).default('us'),
+  /** Overrides of the residency hosts (the sandbox points both at its emulator). */
+  exportBaseUrl: z.url().optional(),
+  queryBaseUrl: z.url().optional(),
+  /** Event and profile property that carries the Salesforce Account ID. */
+  accountIdProperty: z.string().min(1).default('account_id'),
+  /** Days re-read before the last complete day, for late-arriving events. */
+  lateDataDays: z.number().int().min(0).max(60).default(5),
+  /** How far back the first sync reaches. */
+  backfillDays: z.number().int().min(1).max(365).default(90),
+  /** Days per export request (a 90-day backfill is 3 requests, within 60/hour). */
+  maxDaysPerRequest: z.number().int().min(1).max(100).default(30),
+  timeoutMs: z.number().int().min(1000).default(300_000),
+});
+export type MixpanelConfig = z.infer<typeof mixpanelConfigSchema>;
+
+const HOSTS = {
+  us: { export: 'https://data.mixpanel.com', query: 'https://mixpanel.com' },
+  eu: { export: 'https://data-eu.mixpanel.com', query: 'https://eu.mixpanel.com' },
+  in: { export: 'https://data-in.mixpanel.com', query: 'https://in.mixpanel.com' },
+} as const;
+
+export function exportBase(c: MixpanelConfig): string {
+  return (c.exportBaseUrl ?? HOSTS[c.region].export).replace(/\/+$/, '');
+}
+export function queryBase(c: MixpanelConfig): string {
+  return (c.queryBaseUrl ?? HOSTS[c.region].query).replace(/\/+$/, '');
+}
+export function mixpanelAuth(c: MixpanelConfig): string {
+  return `Basic ${Buffer.from(`${c.serviceAccountUser}:${c.serviceAccountSecret}`).toString('base64')}`;
+}
+export const MIXPANEL_AUTH_HINT = 'Check MIXPANEL_SERVICE_ACCOUNT / MIXPANEL_SERVICE_SECRET (Project Settings > Service Accounts) and MIXPANEL_PROJECT_ID, and that the account has access to the project.';

@@ -1,0 +1,69 @@
+/**
+ * Splits exported events into UTC day partitions and aggregates each day per
+ * (distinct_id, explicit account id): event count and distinct event names. Duplicates by
+ * $insert_id are dropped within a day. Memory per day: its distinct users and insert ids.
+ */
+import { activityId, type MixpanelActivity } from '../../src/contracts/records.ts';
+import type { RawEvent } from './raw-schemas.ts';
+
+interface Bucket {
+  distinctId: string;
+  accountId: string | null;
+  count: number;
+  names: Set<string>;
+}
+
+export function dayOf(timeSeconds: number): string {
+  const ms = timeSeconds > 1e12 ? timeSeconds : timeSeconds * 1000;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export class DayAggregator {
+  private readonly days = new Map<string, { seen: Set<string>; buckets: Map<string, Bucket> }>();
+  duplicates = 0;
+
+  constructor(private readonly accountIdProperty: string) {}
+
+  add(event: RawEvent, fallbackKey: string): void {
+    const day = dayOf(event.properties.time);
+    let d = this.days.get(day);
+    if (!d) {
+      d = { seen: new Set(), buckets: new Map() };
+      this.days.set(day, d);
+    }
+    const insertId = event.properties.$insert_id ?? fallbackKey;
+    if (d.seen.has(insertId)) {
+      this.duplicates += 1;
+      return;
+    }
+    d.seen.add(insertId);
+    const raw = event.properties[this.accountIdProperty];
+    const accountId = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : null;
+    const key = `${event.properties.distinct_id}\u0000${accountId ?? ''}`;
+    let b = d.buckets.get(key);
+    if (!b) {
+      b = { distinctId: event.properties.distinct_id, accountId, count: 0, names: new Set() };
+      d.buckets.set(key, b);
+    }
+    b.count += 1;
+    b.names.add(event.event);
+  }
+
+  /** The day's activities (sorted, deterministic), and forgets the day. */
+  take(day: string): MixpanelActivity[] {
+    const d = this.days.get(day);
+    this.days.delete(day);
+    if (!d) return [];
+    return [...d.buckets.values()]
+      .map((b) => ({
+        kind: 'mixpanel.activity' as const,
+        id: activityId(day, b.distinctId, b.accountId),
+        day,
+        distinctId: b.distinctId,
+        accountId: b.accountId,
+        eventCount: b.count,
+        eventNames: [...b.names].sort(),
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+}

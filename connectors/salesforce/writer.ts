@@ -1,0 +1,90 @@
+/**
+ * The one Salesforce write path. Pre-flight checks the mapped fields through describe, then
+ * sends changed fields in sObject Collections of at most 200 records (allOrNone false), and
+ * reports each record's outcome with Salesforce's own error.
+ */
+import type { Connection } from 'jsforce';
+import { z } from 'zod';
+import type { FieldSpec } from '../../src/writeback/field-specs.ts';
+import { chunk, type FieldValue } from '../../src/writeback/plan.ts';
+import { BudgetError, TransientError } from '../../src/contracts/errors.ts';
+
+export interface RecordWriteResult {
+  accountId: string;
+  success: boolean;
+  statusCode: string | null;
+  message: string | null;
+}
+
+const describeFieldSchema = z.object({ name: z.string(), type: z.string(), updateable: z.boolean().optional() }).loose();
+const describeSchema = z.object({ fields: z.array(describeFieldSchema) }).loose();
+
+const COMPATIBLE: Record<FieldSpec['type'], string[]> = {
+  double: ['double', 'int', 'currency', 'percent'],
+  percent: ['percent', 'double'],
+  string: ['string', 'textarea', 'picklist'],
+  textarea: ['textarea', 'string'],
+  picklist: ['picklist', 'string'],
+  date: ['date'],
+  datetime: ['datetime'],
+  boolean: ['boolean'],
+};
+
+/** One message per field that cannot be written; empty when every mapped field is writable. */
+export async function preflightAccountFields(conn: Connection, specs: readonly FieldSpec[]): Promise<string[]> {
+  const describe = describeSchema.parse(await conn.sobject('Account').describe());
+  const byName = new Map(describe.fields.map((f) => [f.name, f]));
+  const problems: string[] = [];
+  for (const spec of specs) {
+    const field = byName.get(spec.name);
+    if (!field) problems.push(`${spec.name} does not exist on Account: deploy the shipped metadata (connectors/salesforce/metadata) or map another field`);
+    else if (field.updateable === false) problems.push(`${spec.name} on Account is not updateable by the integration user: grant edit access (permission set Tidemark_Integration) or map another field`);
+    else if (!COMPATIBLE[spec.type].includes(field.type)) problems.push(`${spec.name} on Account has type ${field.type}, Tidemark writes ${spec.type}: change the field type or map another field`);
+  }
+  return problems;
+}
+
+const saveResultSchema = z.object({
+  id: z.string().nullish(),
+  success: z.boolean(),
+  errors: z.array(z.object({ statusCode: z.string().optional(), errorCode: z.string().optional(), message: z.string().optional() }).loose()).default([]),
+});
+
+export async function writeAccounts(
+  conn: Connection,
+  changes: ReadonlyArray<{ accountId: string; values: Record<string, FieldValue> }>,
+  batchSize = 200,
+): Promise<{ results: RecordWriteResult[]; apiCalls: number }> {
+  const results: RecordWriteResult[] = [];
+  let apiCalls = 0;
+  for (const batch of chunk(changes, Math.min(200, batchSize))) {
+    apiCalls += 1;
+    let raw: unknown;
+    try {
+      raw = await conn.sobject('Account').update(
+        batch.map((c) => ({ Id: c.accountId, ...c.values })),
+        { allOrNone: false },
+      );
+    } catch (err) {
+      const code = typeof err === 'object' && err !== null && 'errorCode' in err ? String(err.errorCode) : '';
+      if (code === 'REQUEST_LIMIT_EXCEEDED') throw new BudgetError('Salesforce REQUEST_LIMIT_EXCEEDED: the org has used its daily API requests; write-back resumes when budget returns');
+      throw new TransientError(`Salesforce update failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const parsed = z.array(saveResultSchema).parse(Array.isArray(raw) ? raw : [raw]);
+    batch.forEach((c, i) => {
+      const r = parsed[i];
+      if (!r) {
+        results.push({ accountId: c.accountId, success: false, statusCode: 'NO_RESULT', message: 'Salesforce returned no result for this record' });
+        return;
+      }
+      const e = r.errors[0];
+      results.push({
+        accountId: c.accountId,
+        success: r.success,
+        statusCode: r.success ? null : (e?.statusCode ?? e?.errorCode ?? 'UNKNOWN'),
+        message: r.success ? null : (e?.message ?? 'no message'),
+      });
+    });
+  }
+  return { results, apiCalls };
+}
