@@ -1,0 +1,93 @@
+/** In-memory sObject records of the Salesforce emulator, seeded from the dataset. */
+import { randomBytes } from 'node:crypto';
+import type { RawRecord } from '../../../src/sandbox/dataset.ts';
+import { toSalesforceDateTime } from './datetime.ts';
+
+const PREFIX: Record<string, string> = { Account: '001', Contact: '003', User: '005', Opportunity: '006', OpportunityLineItem: '00k', Task: '00T', Product2: '01t' };
+const AUDIT = ['CreatedDate', 'LastModifiedDate', 'SystemModstamp'] as const;
+
+export class SalesforceStore {
+  private readonly objects = new Map<string, Map<string, RawRecord>>();
+  private seq = 0;
+
+  constructor(
+    dataset: Map<string, RawRecord[]>,
+    private readonly generatedAt: string,
+  ) {
+    for (const [sobject, records] of dataset) {
+      const map = new Map<string, RawRecord>();
+      for (const r of records) {
+        if (typeof r.Id !== 'string') continue;
+        map.set(r.Id, this.withAudit(r, generatedAt));
+      }
+      this.objects.set(sobject, map);
+    }
+    if (!this.objects.has('Task')) this.objects.set('Task', new Map());
+  }
+
+  private withAudit(r: RawRecord, stamp: string): RawRecord {
+    const out: RawRecord = { IsDeleted: false, ...r };
+    for (const f of AUDIT) out[f] = toSalesforceDateTime(typeof out[f] === 'string' ? (out[f] as string) : stamp);
+    return out;
+  }
+
+  has(sobject: string): boolean {
+    return this.objects.has(sobject);
+  }
+
+  getAll(sobject: string): RawRecord[] {
+    return [...(this.objects.get(sobject)?.values() ?? [])];
+  }
+
+  get(sobject: string, id: string): RawRecord | undefined {
+    const map = this.objects.get(sobject);
+    return map?.get(id) ?? (id.length === 15 ? [...(map?.values() ?? [])].find((r) => String(r.Id).startsWith(id)) : undefined);
+  }
+
+  /** Finds a record of any object by Id (for parent lookups). */
+  find(id: string): { sobject: string; record: RawRecord } | undefined {
+    for (const [sobject, map] of this.objects) {
+      const record = map.get(id);
+      if (record) return { sobject, record };
+    }
+    return undefined;
+  }
+
+  upsert(sobject: string, record: RawRecord, now: Date): RawRecord {
+    let map = this.objects.get(sobject);
+    if (!map) {
+      map = new Map();
+      this.objects.set(sobject, map);
+    }
+    const id = typeof record.Id === 'string' ? record.Id : this.newId(sobject);
+    const before = map.get(id);
+    const stamp = toSalesforceDateTime(now);
+    const next: RawRecord = { ...(before ?? { IsDeleted: false, CreatedDate: stamp }), ...record, Id: id, LastModifiedDate: stamp, SystemModstamp: stamp };
+    map.set(id, next);
+    return next;
+  }
+
+  remove(sobject: string, id: string, now: Date): boolean {
+    const r = this.objects.get(sobject)?.get(id);
+    if (!r) return false;
+    const stamp = toSalesforceDateTime(now);
+    r.IsDeleted = true;
+    r.SystemModstamp = stamp;
+    r.LastModifiedDate = stamp;
+    return true;
+  }
+
+  newId(sobject: string): string {
+    this.seq += 1;
+    const body = `${(PREFIX[sobject] ?? 'a0X')}${randomBytes(6).toString('hex').toUpperCase()}${String(this.seq).padStart(3, '0')}`;
+    return body.slice(0, 15).padEnd(15, '0') + 'AAA';
+  }
+
+  objectNames(): string[] {
+    return [...this.objects.keys()];
+  }
+
+  get stampFallback(): string {
+    return this.generatedAt;
+  }
+}

@@ -1,0 +1,84 @@
+/** The Salesforce connector (jsforce) against the Salesforce emulator. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { salesforceConnector, salesforceConfigSchema, type SalesforceConfig } from '../../../connectors/salesforce/index.ts';
+import { AuthError, BudgetError } from '../../../src/contracts/errors.ts';
+import { canonicalRecordSchema } from '../../../src/contracts/records.ts';
+import { silentLogger } from '../../../src/logging/logger.ts';
+import { collect } from '../collect.ts';
+import { sfId, startSalesforce, type RunningSalesforce } from './helpers.ts';
+
+// 4,500 accounts in 3 timestamps: pages of 2,000 end inside a run of equal SystemModstamps.
+const stamp = (i: number): string => ['2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z', '2026-11-03T00:00:00.000Z'][Math.floor(i / 1500)] as string;
+const accounts = Array.from({ length: 4500 }, (_, i) => ({
+  Id: sfId('001', i + 1),
+  Name: `Acct ${i}`,
+  Website: `https://www.acct${i}.example/about`,
+  CS_Email_Domains__c: i === 0 ? 'acct0.io; acct0.co.uk' : null,
+  CS_Licensed_Seats__c: 10,
+  CS_Health_Score__c: i === 1 ? 42 : null,
+  SystemModstamp: stamp(i),
+}));
+
+let sf: RunningSalesforce;
+let config: SalesforceConfig;
+const stream = (name: string) => salesforceConnector.streams.find((s) => s.name === name) as never;
+
+beforeAll(async () => {
+  sf = await startSalesforce({ Account: accounts, User: [{ Id: sfId('005', 1), Name: 'Olivia', Email: 'o@v.com', IsActive: true }], Opportunity: [], OpportunityLineItem: [], Contact: [] });
+  config = salesforceConfigSchema.parse({ loginUrl: sf.url, clientId: 'sandbox', clientSecret: 'sandbox' });
+});
+afterAll(async () => sf.close());
+
+describe('Salesforce connector', () => {
+  it('pulls every account once across pages with equal timestamps, mapping read and write fields', async () => {
+    const pages = await collect(stream('accounts'), config);
+    const ids = pages.flatMap((p) => p.records.map((r) => r.id));
+    expect(ids).toHaveLength(4500);
+    expect(new Set(ids).size).toBe(4500);
+    const first = pages[0]?.records[0];
+    expect(canonicalRecordSchema.safeParse(first).success).toBe(true);
+    expect(first).toMatchObject({ website: 'https://www.acct0.example/about', emailDomains: ['acct0.io', 'acct0.co.uk'], licensedSeats: 10 });
+    expect(pages[0]?.records[1]?.fields.CS_Health_Score__c).toBe(42);
+    expect(pages.map((p) => p.apiCalls)).toEqual([2, 1, 1]);
+  });
+
+  it('resumes from a mid-timestamp checkpoint without skipping or repeating, and pulls only changes afterwards', async () => {
+    const pages = await collect(stream('accounts'), config);
+    const resumed = await collect(stream('accounts'), config, pages[0]?.checkpoint ?? null);
+    expect(resumed.flatMap((p) => p.records.map((r) => r.id))).toEqual(pages.slice(1).flatMap((p) => p.records.map((r) => r.id)));
+    const last = pages.at(-1)?.checkpoint ?? null;
+    expect((await collect(stream('accounts'), config, last)).flatMap((p) => p.records)).toEqual([]);
+    await sf.control('POST', '/__sandbox/records/Account', { Id: sfId('001', 7), Name: 'Renamed' });
+    const changed = (await collect(stream('accounts'), config, last)).flatMap((p) => p.records);
+    expect(changed.map((r) => [r.id, r.name])).toEqual([[sfId('001', 7), 'Renamed']]);
+  });
+
+  it('pulls deletions through queryAll', async () => {
+    await sf.control('DELETE', `/__sandbox/records/Account/${sfId('001', 8)}`);
+    const pages = await collect(stream('accounts'), config, { modstamp: '2026-11-04T00:00:00Z', id: '' });
+    expect(pages.flatMap((p) => p.records).find((r) => r.id === sfId('001', 8))?.isDeleted).toBe(true);
+  });
+
+  it('leaves out a write field the org lacks instead of failing the pull', async () => {
+    await sf.control('POST', '/__sandbox/describe', { missingFields: ['Account.CS_NPS__c'] });
+    try {
+      const pages = await collect(stream('accounts'), config);
+      expect(pages.flatMap((p) => p.records)).toHaveLength(4500);
+      const check = await salesforceConnector.check(config, silentLogger());
+      expect(check).toMatchObject({ ok: false });
+      expect(check.message).toMatch(/CS_NPS__c/);
+    } finally {
+      await sf.control('POST', '/__sandbox/describe', { missingFields: [] });
+    }
+  });
+
+  it('maps refused credentials to AuthError and an exhausted budget to BudgetError', async () => {
+    await expect(collect(stream('users'), { ...config, clientSecret: 'wrong' })).rejects.toBeInstanceOf(AuthError);
+    await sf.control('POST', '/__sandbox/limits', { dailyApiRequests: { max: 10, remaining: 0 } });
+    try {
+      await expect(collect(stream('users'), config)).rejects.toBeInstanceOf(BudgetError);
+    } finally {
+      await sf.control('POST', '/__sandbox/limits', { dailyApiRequests: { max: 1_000_000, remaining: 1_000_000 } });
+    }
+  });
+});
