@@ -11,6 +11,8 @@ interface Bucket {
   accountId: string | null;
   count: number;
   names: Set<string>;
+  firstAt: number;
+  lastAt: number;
 }
 
 export function dayOf(timeSeconds: number): string {
@@ -42,11 +44,14 @@ export class DayAggregator {
     const key = `${event.properties.distinct_id}\u0000${accountId ?? ''}`;
     let b = d.buckets.get(key);
     if (!b) {
-      b = { distinctId: event.properties.distinct_id, accountId, count: 0, names: new Set() };
+      b = { distinctId: event.properties.distinct_id, accountId, count: 0, names: new Set(), firstAt: Infinity, lastAt: -Infinity };
       d.buckets.set(key, b);
     }
     b.count += 1;
     b.names.add(event.event);
+    const t = event.properties.time > 1e12 ? event.properties.time : event.properties.time * 1000;
+    if (t < b.firstAt) b.firstAt = t;
+    if (t > b.lastAt) b.lastAt = t;
   }
 
   /** The day's activities (sorted, deterministic), and forgets the day. */
@@ -63,6 +68,8 @@ export class DayAggregator {
         accountId: b.accountId,
         eventCount: b.count,
         eventNames: [...b.names].sort(),
+        firstAt: Math.round(b.firstAt),
+        lastAt: Math.round(b.lastAt),
       }))
       .sort((a, b) => a.id.localeCompare(b.id));
   }

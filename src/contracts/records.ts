@@ -164,6 +164,9 @@ export const mixpanelActivitySchema = z.object({
   accountId: nullableString,
   eventCount: z.number().int().nonnegative(),
   eventNames: z.array(z.string()),
+  /** Epoch ms of the day's first and last event: windows are exact on their boundary day. */
+  firstAt: z.number().optional(),
+  lastAt: z.number().optional(),
 });
 export type MixpanelActivity = z.infer<typeof mixpanelActivitySchema>;
 

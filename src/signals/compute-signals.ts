@@ -13,7 +13,7 @@
 import type { SurveyResponse, ZendeskTicket } from '../contracts/records.ts';
 import type { AccountBundle } from './account-bundle.ts';
 import { roundHalfAway } from './rounding.ts';
-import { dayInWindow, dayNumberOfDate, dayNumberOfInstant, inWindow, parseInstant } from './time-window.ts';
+import { DAY_MS, dayInWindow, dayNumberOfDate, dayNumberOfInstant, inWindow, parseInstant } from './time-window.ts';
 
 export interface AccountSignals {
   /** Distinct distinct_ids with eventCount > 0 on days in the last 30 days. */
@@ -70,7 +70,20 @@ interface UsageSignals {
   daysSinceLastActivity: number | null;
 }
 
-function usageSignals(bundle: AccountBundle, asOfDay: number): UsageSignals {
+/**
+ * Whether an activity falls in the N-day window ending at asOf. With the first and last event
+ * instants of its day (what the Mixpanel stream records), the window is exact on its boundary
+ * day: the day counts when an event lies after the window start and one at or before asOf.
+ * Without them, the day rule of time-window.ts applies.
+ */
+function activityInWindow(activity: AccountBundle['activities'][number], day: number, asOfMs: number, days: number): boolean {
+  if (activity.firstAt !== undefined && activity.lastAt !== undefined) {
+    return activity.lastAt > asOfMs - days * DAY_MS && activity.firstAt <= asOfMs;
+  }
+  return dayInWindow(day, dayNumberOfInstant(asOfMs), days);
+}
+
+function usageSignals(bundle: AccountBundle, asOfDay: number, asOfMs: number): UsageSignals {
   const users = new Set<string>();
   const priorUsers = new Set<string>();
   const days = new Set<number>();
@@ -82,12 +95,13 @@ function usageSignals(bundle: AccountBundle, asOfDay: number): UsageSignals {
     const day = dayNumberOfDate(activity.day);
     if (Number.isNaN(day) || day > asOfDay) continue;
     if (day > lastDay) lastDay = day;
-    if (dayInWindow(day, asOfDay, 30)) {
+    if (activity.firstAt !== undefined && activity.firstAt > asOfMs) continue;
+    if (activityInWindow(activity, day, asOfMs, 30)) {
       users.add(activity.distinctId);
       days.add(day);
       events += activity.eventCount;
       for (const name of activity.eventNames) names.add(name);
-    } else if (dayInWindow(day, asOfDay - 30, 30)) {
+    } else if (activityInWindow(activity, day, asOfMs - 30 * DAY_MS, 30)) {
       priorUsers.add(activity.distinctId);
     }
   }
@@ -185,7 +199,7 @@ export function licenseUtilization(activeUsers: number | null, seats: number | n
 export function computeSignals(bundle: AccountBundle, asOf: Date): AccountSignals {
   const asOfMs = asOf.getTime();
   const asOfDay = dayNumberOfInstant(asOfMs);
-  const usage = bundle.sources.mixpanel ? usageSignals(bundle, asOfDay) : null;
+  const usage = bundle.sources.mixpanel ? usageSignals(bundle, asOfDay, asOf.getTime()) : null;
   const support = bundle.sources.zendesk ? ticketSignals(bundle.tickets, asOfMs) : null;
   const nps = bundle.sources.surveys ? npsSignals(bundle.surveys, asOfMs) : null;
 
