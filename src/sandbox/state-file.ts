@@ -10,6 +10,7 @@ export const sandboxStateSchema = z.object({
   redisUrl: z.string(),
   prefix: z.string(),
   adminToken: z.string().optional(),
+  surveySecret: z.string().optional(),
   pid: z.number().int(),
   startedAt: z.string(),
   dataset: z.string(),

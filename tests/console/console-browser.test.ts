@@ -119,7 +119,7 @@ describe('console: the admin path', () => {
     await page.goto(`${sandbox.urls.api}/#/accounts/${id}`);
     await page.waitForSelector('#account-name');
     expect(await page.textContent('#account-name')).toContain('<script>');
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     await page.waitForSelector('#health');
     await page.waitForSelector('#plan');
     await page.waitForSelector('#score-chart', { timeout: 10_000 });

@@ -41,7 +41,7 @@ describe('docker/compose.yaml (static)', () => {
       const service = compose.services[name];
       const role = service?.command?.[0];
       expect(role, `${name} command`).toBeDefined();
-      expect(cliSource).toContain(`  ${role}: { run:`);
+      expect(cliSource).toMatch(new RegExp(`\\n  ${role}: \\{ run:`));
       const build = service?.build;
       expect(build && existsSync(join(root, 'docker', build.context, build.dockerfile))).toBe(true);
     }

@@ -133,7 +133,7 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions): Sa
     }
     if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
       const parts = String(form.assertion ?? '').split('.');
-      let claims: Record<string, unknown> = {};
+      let claims: Record<string, unknown>;
       try {
         claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
       } catch {

@@ -4,7 +4,7 @@ import { WRITEBACK_PAUSED } from '../../sync/writeback.ts';
 import { OWNED_ACCOUNT_FIELDS } from '../../writeback/field-specs.ts';
 import type { FieldValue } from '../../writeback/plan.ts';
 import { preflightAccountFields, writeAccounts } from '../../../connectors/salesforce/writer.ts';
-import { openSalesforceConnection } from '../../../connectors/salesforce/index.ts';
+import { openSalesforceConnection, salesforceConfigSchema } from '../../../connectors/salesforce/index.ts';
 import type { WriteAudit } from '../../store/state-store.ts';
 import { audit, idSchema, type ApiDeps } from '../deps.ts';
 import { HttpError } from '../http-errors.ts';
@@ -23,7 +23,7 @@ async function currentMapping(deps: ApiDeps): Promise<Record<string, string>> {
 async function connection(deps: ApiDeps) {
   const configured = deps.ctx.sources.salesforce;
   if (!configured) throw new HttpError(409, 'not configured', 'Salesforce has no credentials yet: set them on the connectors page first');
-  return openSalesforceConnection(configured.config, deps.ctx.log.child({ op: 'admin' }));
+  return openSalesforceConnection(salesforceConfigSchema.parse(configured.config), deps.ctx.log.child({ op: 'admin' }));
 }
 
 export function writebackRoutes(api: ApiRoutes, deps: ApiDeps): void {
@@ -87,8 +87,8 @@ export function writebackRoutes(api: ApiRoutes, deps: ApiDeps): void {
 
   api.add({ method: 'post', path: '/mapping/preflight', tag: 'mapping', role: 'admin', summary: 'Check that every mapped Salesforce field exists, is writable and has a compatible type' }, async () => {
     const mapping = await currentMapping(deps);
-    const { conn, apiCalls } = await connection(deps);
+    const { conn } = await connection(deps);
     const problems = await preflightAccountFields(conn, OWNED_ACCOUNT_FIELDS.map((f) => ({ ...f, name: mapping[f.name] ?? f.name })));
-    return { ok: problems.length === 0, problems, apiCalls: apiCalls() };
+    return { ok: problems.length === 0, problems, apiCalls: 1 };
   });
 }

@@ -1,6 +1,7 @@
 /** The Mixpanel connector against the Mixpanel emulator: day partitions, de-duplication, paging, errors. */
 import type { Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Stream } from '../../../src/contracts/connector.ts';
 import { mixpanelConnector, mixpanelConfigSchema, type MixpanelConfig } from '../../../connectors/mixpanel/index.ts';
 import { createMixpanelEmulator } from '../../../connectors/mixpanel/emulator/index.ts';
 import { readJsonLines } from '../../../connectors/mixpanel/jsonl-reader.ts';
@@ -26,7 +27,8 @@ let server: Server;
 let url = '';
 let cleanup: () => Promise<void>;
 let config: MixpanelConfig;
-const stream = (name: string) => mixpanelConnector.streams.find((s) => s.name === name) as never;
+const activities = mixpanelConnector.streams.find((s) => s.name === 'activities') as Stream<MixpanelConfig, 'mixpanel.activity'>;
+const profilesStream = mixpanelConnector.streams.find((s) => s.name === 'profiles') as Stream<MixpanelConfig, 'mixpanel.profile'>;
 
 beforeAll(async () => {
   const written = await writeDataset({ 'mixpanel/events.jsonl': events, 'mixpanel/profiles.jsonl': profiles }, NOW.toISOString());
@@ -45,7 +47,7 @@ afterEach(async () => {
 
 describe('Mixpanel activities', () => {
   it('splits the gzip export into day partitions, de-duplicates by $insert_id, keeps the explicit account id', async () => {
-    const pages = await collect(stream('activities'), config, null, NOW);
+    const pages = await collect(activities, config, null, NOW);
     expect(pages.map((p) => p.partition)).toEqual(['2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20']);
     expect(pages.map((p) => p.apiCalls)).toEqual([1, 0, 1, 0]);
     const day18 = pages[1]?.records ?? [];
@@ -59,7 +61,7 @@ describe('Mixpanel activities', () => {
 
   it('quarantines a malformed line and lands the rest of the export', async () => {
     await fetch(`${url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'malformed', count: 1 }) });
-    const pages = await collect(stream('activities'), config, null, NOW);
+    const pages = await collect(activities, config, null, NOW);
     expect(pages.flatMap((p) => p.quarantined).length).toBe(1);
     expect(pages.flatMap((p) => p.records).reduce((n, r) => n + r.eventCount, 0)).toBe(4);
   });
@@ -72,14 +74,14 @@ describe('Mixpanel activities', () => {
 
   it('a truncated export body or an auth failure is reported, never half-landed silently', async () => {
     await fetch(`${url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'truncate', count: 1 }) });
-    await expect(collect(stream('activities'), config, null, NOW)).rejects.toBeInstanceOf(TransientError);
-    await expect(collect(stream('activities'), { ...config, serviceAccountSecret: 'nope' }, null, NOW)).rejects.toBeInstanceOf(AuthError);
+    await expect(collect(activities, config, null, NOW)).rejects.toBeInstanceOf(TransientError);
+    await expect(collect(activities, { ...config, serviceAccountSecret: 'nope' }, null, NOW)).rejects.toBeInstanceOf(AuthError);
   });
 });
 
 describe('Mixpanel profiles', () => {
   it('reads every profile with email and account id', async () => {
-    const pages = await collect(stream('profiles'), config, null, NOW);
+    const pages = await collect(profilesStream, config, null, NOW);
     const records = pages.flatMap((p) => p.records);
     expect(records).toHaveLength(5);
     expect(records.find((r) => r.id === 'p0')).toEqual({ kind: 'mixpanel.profile', id: 'p0', email: 'p0@acme.com', accountId: '001000000000001AAA' });

@@ -1,5 +1,6 @@
 /** The Salesforce connector (jsforce) against the Salesforce emulator. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Stream } from '../../../src/contracts/connector.ts';
 import { salesforceConnector, salesforceConfigSchema, type SalesforceConfig } from '../../../connectors/salesforce/index.ts';
 import { AuthError, BudgetError } from '../../../src/contracts/errors.ts';
 import { canonicalRecordSchema } from '../../../src/contracts/records.ts';
@@ -21,7 +22,7 @@ const accounts = Array.from({ length: 4500 }, (_, i) => ({
 
 let sf: RunningSalesforce;
 let config: SalesforceConfig;
-const stream = (name: string) => salesforceConnector.streams.find((s) => s.name === name) as never;
+const stream = (name: string) => salesforceConnector.streams.find((s) => s.name === name) as Stream<SalesforceConfig, 'salesforce.account'>;
 
 beforeAll(async () => {
   sf = await startSalesforce({ Account: accounts, User: [{ Id: sfId('005', 1), Name: 'Olivia', Email: 'o@v.com', IsActive: true }], Opportunity: [], OpportunityLineItem: [], Contact: [] });

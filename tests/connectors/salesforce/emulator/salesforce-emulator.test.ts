@@ -104,7 +104,7 @@ describe('describe and writes', () => {
     const d = await conn.sobject('Account').describe();
     const score = d.fields.find((f) => f.name === 'CS_Health_Score__c');
     expect(score).toMatchObject({ type: 'double', precision: 3, scale: 0, updateable: true, custom: true });
-    expect(d.fields.find((f) => f.name === 'CS_Health_Band__c')?.picklistValues.map((p) => p.value)).toEqual(['Green', 'Yellow', 'Red']);
+    expect(d.fields.find((f) => f.name === 'CS_Health_Band__c')?.picklistValues?.map((p) => p.value)).toEqual(['Green', 'Yellow', 'Red']);
   });
 
   it('updates through sObject Collections with per-record results in order', async () => {
@@ -172,7 +172,7 @@ describe('limits, sessions and faults', () => {
     const before = await conn.limits();
     await conn.query('SELECT Id FROM User');
     const after = await conn.limits();
-    expect(before.DailyApiRequests.Remaining - after.DailyApiRequests.Remaining).toBe(2);
+    expect((before.DailyApiRequests?.Remaining ?? 0) - (after.DailyApiRequests?.Remaining ?? 0)).toBe(2);
     expect(conn.limitInfo.apiUsage?.used).toBeGreaterThan(0);
     await sf.control('POST', '/__sandbox/limits', { dailyApiRequests: { max: 100, remaining: 0 } });
     try {

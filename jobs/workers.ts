@@ -1,0 +1,84 @@
+/**
+ * Thin workers: each parses its job data with zod and calls one src/ function. The runs queue
+ * processes one run at a time per org (global concurrency 1): a run asked for during another
+ * waits behind it.
+ */
+import { FlowProducer, Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { SourceId } from '../src/contracts/records.ts';
+import { SOURCES } from '../src/contracts/records.ts';
+import type { SyncContext } from '../src/sync/context.ts';
+import { pullSource } from '../src/sync/pull.ts';
+import { resolveRun } from '../src/sync/resolve.ts';
+import { scoreRun } from '../src/sync/score.ts';
+import { writebackRun } from '../src/sync/writeback.ts';
+import { startRun, finishRun } from '../src/sync/run.ts';
+import { errorMessage } from '../src/contracts/errors.ts';
+import { withErrorPolicy } from './error-policy.ts';
+import { buildRunFlow } from './run-flow.ts';
+import {
+  bullPrefix, pullQueueName, pullJobSchema, RESOLVE_QUEUE, RUNS_QUEUE, runJobSchema, SCORE_QUEUE, stageJobSchema, WRITEBACK_QUEUE, DEFAULT_JOB_OPTIONS,
+} from './queues.ts';
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+export async function startWorkers(ctx: SyncContext, connection: ConnectionOptions, options: { concurrency?: number } = {}): Promise<Workers> {
+  const prefix = bullPrefix(ctx.prefix);
+  const queues = new Map<string, Queue>();
+  const queue = (name: string): Queue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queues.set(name, q);
+    }
+    return q;
+  };
+  const flows = new FlowProducer({ connection, prefix });
+  const writebackEvents = new QueueEvents(WRITEBACK_QUEUE, { connection, prefix });
+  await writebackEvents.waitUntilReady();
+  await queue(RUNS_QUEUE).setGlobalConcurrency(1);
+
+  const workers: Worker[] = [];
+  const add = <T>(name: string, processor: (job: Job<T>) => Promise<unknown>, concurrency = 1): void => {
+    const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor), { connection, prefix, concurrency, autorun: true });
+    worker.on('error', (err) => ctx.log.error({ queue: name, err: errorMessage(err) }, 'worker error'));
+    workers.push(worker);
+  };
+
+  add(RUNS_QUEUE, async (job: Job<unknown>) => {
+    const data = runJobSchema.parse(job.data);
+    const run = await startRun(ctx, 'runId' in data ? data.runId : null, 'scheduled' in data ? data.scheduled.sources : null);
+    try {
+      const flow = await flows.add(buildRunFlow(ctx.prefix, run));
+      await flow.job.waitUntilFinished(writebackEvents);
+      await finishRun(ctx, run.id, null);
+    } catch (err) {
+      await finishRun(ctx, run.id, err);
+    }
+    return { runId: run.id };
+  });
+  for (const source of SOURCES) {
+    if (source === 'surveys') continue;
+    add(pullQueueName(source), async (job: Job<unknown>) => {
+      const data = pullJobSchema.parse(job.data);
+      await ctx.runs.update(data.runId, { stage: 'pull' });
+      return pullSource(ctx, data.runId, data.source as SourceId, { full: data.full });
+    });
+  }
+  add(RESOLVE_QUEUE, async (job: Job<unknown>) => resolveRun(ctx, stageJobSchema.parse(job.data).runId));
+  add(SCORE_QUEUE, async (job: Job<unknown>) => scoreRun(ctx, stageJobSchema.parse(job.data).runId), options.concurrency ?? 1);
+  add(WRITEBACK_QUEUE, async (job: Job<unknown>) => {
+    const data = stageJobSchema.parse(job.data);
+    return writebackRun(ctx, data.runId, { dryRun: data.dryRun });
+  });
+
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await writebackEvents.close();
+      await flows.close();
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}

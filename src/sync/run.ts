@@ -1,0 +1,138 @@
+/**
+ * Run lifecycle: request (queued), start, finish, and the summary printed by `sync --wait`.
+ */
+import { Queue, QueueEvents, type ConnectionOptions } from 'bullmq';
+import { SOURCES, type SourceId } from '../contracts/records.ts';
+import { errorMessage } from '../contracts/errors.ts';
+import type { RunMeta, RunRequest, RunView } from '../store/run-store.ts';
+import type { SyncContext } from './context.ts';
+import { RUNS_QUEUE, bullPrefix, DEFAULT_JOB_OPTIONS } from '../../jobs/queues.ts';
+
+export type RunStores = Pick<SyncContext, 'runs' | 'now' | 'state' | 'prefix'>;
+
+/** Sources a run covers: the ones asked for, else every enabled source. */
+export async function enabledSources(ctx: Pick<SyncContext, 'state'>, configured: readonly SourceId[]): Promise<SourceId[]> {
+  const states = await ctx.state.allSources();
+  return SOURCES.filter((s) => configured.includes(s) && states[s]?.enabled !== false);
+}
+
+export async function requestRun(ctx: RunStores, connection: ConnectionOptions, request: RunRequest): Promise<RunMeta> {
+  const run = await ctx.runs.create(request, ctx.now());
+  const queue = new Queue(RUNS_QUEUE, { connection, prefix: bullPrefix(ctx.prefix), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+  try {
+    await queue.add('run', { runId: run.id }, { jobId: run.id, attempts: 1 });
+  } finally {
+    await queue.close();
+  }
+  return run;
+}
+
+/** Waits until the run has finished (and so everything queued before it). */
+export async function waitForRun(ctx: RunStores, connection: ConnectionOptions, runId: string, timeoutMs = 6 * 3600_000): Promise<RunView> {
+  const events = new QueueEvents(RUNS_QUEUE, { connection, prefix: bullPrefix(ctx.prefix) });
+  try {
+    await events.waitUntilReady();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await ctx.runs.get(runId);
+      if (!run) throw new Error(`run ${runId} not found`);
+      if (run.status === 'succeeded' || run.status === 'failed') return run;
+      if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 1000);
+        function done(): void {
+          clearTimeout(timer);
+          events.off('completed', done);
+          events.off('failed', done);
+          resolve();
+        }
+        events.on('completed', done);
+        events.on('failed', done);
+      });
+    }
+  } finally {
+    await events.close();
+  }
+}
+
+export async function startRun(ctx: SyncContext, runId: string | null, scheduledSources: SourceId[] | null): Promise<RunMeta> {
+  let id = runId;
+  if (id === null) {
+    const run = await ctx.runs.create({ sources: scheduledSources ?? [], full: false, dryRun: false, trigger: 'schedule' }, ctx.now());
+    id = run.id;
+  }
+  return ctx.runs.update(id, { status: 'running', stage: 'pull', startedAt: ctx.now().toISOString() });
+}
+
+export async function finishRun(ctx: SyncContext, runId: string, err: unknown): Promise<void> {
+  const failed = err !== null && err !== undefined;
+  await ctx.runs.update(runId, {
+    status: failed ? 'failed' : 'succeeded',
+    stage: 'done',
+    finishedAt: ctx.now().toISOString(),
+    error: failed ? errorMessage(err) : null,
+  });
+  if (failed) {
+    await ctx.logs.append([{ runId, status: 'error', message: `run failed: ${errorMessage(err)}` }], ctx.now());
+    ctx.log.error({ runId, err: errorMessage(err) }, 'run failed');
+  } else ctx.log.info({ runId }, 'run finished');
+}
+
+export interface RunSummary {
+  runId: string;
+  status: RunView['status'];
+  error: string | null;
+  durationMs: number | null;
+  sources: Record<string, { records: number; changed: number; quarantined: number; apiCalls: number }>;
+  resolved: number;
+  unmatched: number;
+  accountsScored: number;
+  accountsWritten: number;
+  fieldsWritten: number;
+  writeFailures: number;
+  writebackApiCalls: number;
+  apiCalls: number;
+  dryRun: boolean;
+}
+
+export function summarizeRun(run: RunView): RunSummary {
+  const c = run.counters;
+  const sources: RunSummary['sources'] = {};
+  for (const s of run.sources) {
+    sources[s] = { records: c[`records.${s}`] ?? 0, changed: c[`changed.${s}`] ?? 0, quarantined: c[`quarantined.${s}`] ?? 0, apiCalls: c[`apiCalls.${s}`] ?? 0 };
+  }
+  const pullCalls = Object.values(sources).reduce((n, s) => n + s.apiCalls, 0);
+  const started = run.startedAt ? Date.parse(run.startedAt) : NaN;
+  const finished = run.finishedAt ? Date.parse(run.finishedAt) : NaN;
+  return {
+    runId: run.id,
+    status: run.status,
+    error: run.error,
+    durationMs: Number.isNaN(started) || Number.isNaN(finished) ? null : finished - started,
+    sources,
+    resolved: c.resolved ?? 0,
+    unmatched: c.unmatched ?? 0,
+    accountsScored: c.accountsScored ?? 0,
+    accountsWritten: c.accountsWritten ?? 0,
+    fieldsWritten: c.fieldsWritten ?? 0,
+    writeFailures: c.writeFailures ?? 0,
+    writebackApiCalls: c['apiCalls.writeback'] ?? 0,
+    apiCalls: pullCalls + (c['apiCalls.writeback'] ?? 0),
+    dryRun: run.dryRun,
+  };
+}
+
+export function formatSummary(s: RunSummary): string {
+  const lines = [
+    `${s.runId} ${s.status}${s.durationMs === null ? '' : ` in ${(s.durationMs / 1000).toFixed(1)} s`}${s.dryRun ? ' (dry run: nothing written)' : ''}`,
+  ];
+  for (const [source, v] of Object.entries(s.sources)) {
+    lines.push(`  ${source}: ${v.records} records pulled (${v.changed} changed, ${v.quarantined} quarantined), ${v.apiCalls} API calls`);
+  }
+  lines.push(`  resolve: ${s.resolved} records matched to accounts, ${s.unmatched} unmatched`);
+  lines.push(`  score: ${s.accountsScored} accounts scored`);
+  lines.push(`  write-back: ${s.fieldsWritten} fields written on ${s.accountsWritten} accounts, ${s.writeFailures} failed, ${s.writebackApiCalls} API calls`);
+  lines.push(`  API calls in all: ${s.apiCalls}`);
+  if (s.error) lines.push(`  error: ${s.error}`);
+  return lines.join('\n');
+}

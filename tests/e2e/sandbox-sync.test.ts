@@ -1,0 +1,138 @@
+/**
+ * End to end against a real Redis and the emulators, with the real clients: the sandbox runs a
+ * full sync, the emulated Salesforce Accounts then carry the computed fields (read back through
+ * the emulator's REST query API with jsforce and the sandbox credentials), a second run through
+ * the CLI writes nothing, and the values equal the generator's ground truth.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import jsforce from 'jsforce';
+import { loadEnv } from '../../src/config/env.ts';
+import { silentLogger } from '../../src/logging/logger.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
+import { waitForRun, summarizeRun } from '../../src/sync/run.ts';
+import { bullConnection } from '../../src/store/redis.ts';
+import { main } from '../../src/cli/main.ts';
+import { dropPrefix, testRedis, uniquePrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
+
+const NOW = '2026-11-20T12:00:00.000Z';
+const redis = testRedis();
+const prefix = uniquePrefix('e2e');
+const dataDir = mkdtempSync(join(tmpdir(), 'tidemark-e2e-'));
+let sandbox: Sandbox;
+
+interface AccountRow {
+  Id: string;
+  Name: string;
+  CS_Health_Score__c: number | null;
+  CS_Health_Band__c: string | null;
+  CS_Health_Drivers__c: string | null;
+  CS_Health_Updated__c: string | null;
+  CS_Active_Users_30d__c: number | null;
+  CS_Open_Tickets__c: number | null;
+}
+
+async function queryAccounts(): Promise<AccountRow[]> {
+  const conn = new jsforce.Connection({ oauth2: { loginUrl: sandbox.urls.salesforce, clientId: 'sandbox', clientSecret: 'sandbox' }, version: '62.0' });
+  await conn.authorize({ grant_type: 'client_credentials' });
+  const result = await conn.query<AccountRow>(
+    'SELECT Id, Name, CS_Health_Score__c, CS_Health_Band__c, CS_Health_Drivers__c, CS_Health_Updated__c, CS_Active_Users_30d__c, CS_Open_Tickets__c FROM Account ORDER BY Name',
+  );
+  return result.records;
+}
+
+async function patchCalls(): Promise<number> {
+  const stats = (await (await fetch(`${sandbox.urls.salesforce}/__sandbox/stats`)).json()) as { calls: Record<string, Record<string, number>> };
+  return Object.entries(stats.calls)
+    .filter(([route]) => route.startsWith('PATCH '))
+    .reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+}
+
+beforeAll(async () => {
+  const env = loadEnv({ REDIS_URL: TEST_REDIS_URL, TIDEMARK_NOW: NOW, LOG_LEVEL: 'silent' });
+  sandbox = await startSandbox({
+    env,
+    log: silentLogger(),
+    dataDir,
+    ports: { api: 0, salesforce: 0, zendesk: 0, mixpanel: 0 },
+    prefix,
+    writeStateFile: false,
+    initialRun: true,
+    schedule: null,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await sandbox?.close();
+  await dropPrefix(redis, prefix);
+  redis.disconnect();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('sandbox end to end', () => {
+  it('a full run writes health fields onto every emulated Account', async () => {
+    expect(sandbox.initialRunId).not.toBeNull();
+    const run = await waitForRun(sandbox.services.ctx, bullConnection(sandbox.redisUrl), sandbox.initialRunId as string, 60_000);
+    const summary = summarizeRun(run);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('succeeded');
+    expect(summary.sources.salesforce?.records).toBeGreaterThan(0);
+    expect(summary.sources.zendesk?.records).toBeGreaterThan(0);
+    expect(summary.sources.mixpanel?.records).toBeGreaterThan(0);
+    expect(summary.fieldsWritten).toBeGreaterThan(0);
+
+    const accounts = await queryAccounts();
+    expect(accounts.length).toBe(summary.accountsScored);
+    for (const a of accounts) {
+      expect(a.CS_Health_Drivers__c, a.Name).toBeTruthy();
+      expect(a.CS_Health_Updated__c, a.Name).toBeTruthy();
+      expect(typeof a.CS_Active_Users_30d__c).toBe('number');
+      expect(typeof a.CS_Open_Tickets__c).toBe('number');
+      if (a.CS_Health_Score__c !== null) {
+        expect(a.CS_Health_Score__c).toBeGreaterThanOrEqual(0);
+        expect(a.CS_Health_Score__c).toBeLessThanOrEqual(100);
+        expect(['Green', 'Yellow', 'Red']).toContain(a.CS_Health_Band__c);
+      }
+    }
+    expect(accounts.filter((a) => a.CS_Health_Score__c !== null).length).toBeGreaterThan(accounts.length / 2);
+  });
+
+  it('the written usage and ticket counts equal the ground truth', async () => {
+    const truth = readFileSync(join(sandbox.datasetDir, 'truth', 'accounts.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { accountId: string; CS_Active_Users_30d__c: number; CS_Open_Tickets__c: number });
+    const byId = new Map((await queryAccounts()).map((a) => [a.Id, a]));
+    for (const t of truth) {
+      const a = byId.get(t.accountId);
+      expect(a, t.accountId).toBeDefined();
+      expect({ id: t.accountId, active: a?.CS_Active_Users_30d__c, open: a?.CS_Open_Tickets__c }).toEqual({ id: t.accountId, active: t.CS_Active_Users_30d__c, open: t.CS_Open_Tickets__c });
+    }
+  });
+
+  it('sync --wait from the CLI runs again and writes nothing when nothing changed', async () => {
+    const before = await patchCalls();
+    const out: string[] = [];
+    const err: string[] = [];
+    const saved = { REDIS_URL: process.env.REDIS_URL, TIDEMARK_PREFIX: process.env.TIDEMARK_PREFIX, TIDEMARK_NOW: process.env.TIDEMARK_NOW };
+    Object.assign(process.env, { REDIS_URL: sandbox.redisUrl, TIDEMARK_PREFIX: prefix, TIDEMARK_NOW: NOW });
+    try {
+      const code = await main(['sync', '--wait', '--json'], { json: true, out: (t) => out.push(t), err: (t) => err.push(t) });
+      expect(err.join('\n')).toBe('');
+      expect(code).toBe(0);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    const summary = JSON.parse(out.join('\n')) as { status: string; fieldsWritten: number; writebackApiCalls: number; accountsScored: number };
+    expect(summary.status).toBe('succeeded');
+    expect(summary.accountsScored).toBeGreaterThan(0);
+    expect(summary.fieldsWritten).toBe(0);
+    expect(summary.writebackApiCalls).toBe(0);
+    expect(await patchCalls()).toBe(before);
+  });
+});
