@@ -44,6 +44,6 @@ export async function startEmulators(dataset: Dataset, ports: EmulatorPorts, opt
   } catch (err) {
     await Promise.all(servers.map((s) => closeServer(s)));
     const port = typeof err === 'object' && err !== null && 'port' in err ? ` (port ${String(err.port)})` : '';
-    throw new Error(`could not start the emulators${port}: ${(err as Error).message}. Free the port or set SANDBOX_SALESFORCE_PORT / SANDBOX_ZENDESK_PORT / SANDBOX_MIXPANEL_PORT`);
+    throw new Error(`could not start the emulators${port}: ${(err as Error).message}. Free the port or set SANDBOX_SALESFORCE_PORT / SANDBOX_ZENDESK_PORT / SANDBOX_MIXPANEL_PORT`, { cause: err });
   }
 }

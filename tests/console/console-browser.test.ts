@@ -21,7 +21,6 @@ const NOW = '2026-11-20T12:00:00.000Z';
 const redis = testRedis();
 const prefix = uniquePrefix('console');
 const dataDir = mkdtempSync(join(tmpdir(), 'tidemark-console-'));
-const profile = mkdtempSync(join(tmpdir(), 'tidemark-chromium-'));
 let sandbox: Sandbox;
 let browser: Browser;
 let page: Page;
@@ -39,7 +38,9 @@ beforeAll(async () => {
   sandbox = await startSandbox({ env, log: silentLogger(), dataDir, ports: { api: 0, salesforce: 0, zendesk: 0, mixpanel: 0 }, prefix, writeStateFile: false, initialRun: false, schedule: null });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`],
+    headless: true,
+    // playwright gives every launch a fresh temporary profile (it refuses --user-data-dir here).
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 }, 120_000);
@@ -50,7 +51,6 @@ afterAll(async () => {
   await dropPrefix(redis, prefix);
   redis.disconnect();
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
 });
 
 describe('console: the admin path', () => {
@@ -72,7 +72,7 @@ describe('console: the admin path', () => {
     const card = page.locator('#connector-zendesk');
     await card.locator('summary').click();
     await card.locator('input[name=baseUrl]').fill(sandbox.urls.zendesk);
-    await card.locator('input[name=email]').fill('sandbox@example.com/token');
+    await card.locator('input[name=email]').fill('sandbox@example.com');
     await card.locator('input[name=apiToken]').fill('sandbox');
     await card.locator('button[type=submit]', { hasText: 'Save credentials' }).click();
     await page.waitForSelector('#flash >> text=connection works');

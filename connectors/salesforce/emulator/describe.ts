@@ -126,20 +126,32 @@ export class DescribeRegistry {
   private missing = new Set<string>();
   private readOnly = new Set<string>();
   private readonly inferred = new Map<string, Map<string, Spec>>();
+  private readonly cache = new Map<string, { list: FieldDescribe[]; byLower: Map<string, FieldDescribe> }>();
 
   constructor(objects: Map<string, Array<Record<string, unknown>>>, options: { missingFields?: string[]; readOnlyFields?: string[] } = {}) {
-    for (const [sobject, records] of objects) {
-      const fields = new Map<string, Spec>();
-      for (const r of records) for (const [k, v] of Object.entries(r)) if (k !== 'attributes' && (!fields.has(k) || (v !== null && v !== undefined))) fields.set(k, infer(k, v));
-      this.inferred.set(sobject, fields);
-    }
+    for (const [sobject, records] of objects) for (const r of records) this.learn(sobject, r);
     for (const o of Object.keys(STANDARD)) if (!this.inferred.has(o)) this.inferred.set(o, new Map());
     this.configure(options);
+  }
+
+  /** Adds the fields of a record (dataset or sandbox write) to its object's describe. */
+  learn(sobject: string, record: Record<string, unknown>): void {
+    let fields = this.inferred.get(sobject);
+    if (!fields) {
+      fields = new Map();
+      this.inferred.set(sobject, fields);
+    }
+    for (const [k, v] of Object.entries(record)) {
+      if (k === 'attributes') continue;
+      if (!fields.has(k) || (v !== null && v !== undefined)) fields.set(k, infer(k, v));
+    }
+    this.cache.delete(sobject);
   }
 
   configure(options: { missingFields?: string[]; readOnlyFields?: string[] }): void {
     if (options.missingFields) this.missing = new Set(options.missingFields);
     if (options.readOnlyFields) this.readOnly = new Set(options.readOnlyFields);
+    this.cache.clear();
   }
 
   has(sobject: string): boolean {
@@ -151,6 +163,19 @@ export class DescribeRegistry {
   }
 
   fields(sobject: string): FieldDescribe[] {
+    return this.compiled(sobject).list;
+  }
+
+  private compiled(sobject: string): { list: FieldDescribe[]; byLower: Map<string, FieldDescribe> } {
+    const hit = this.cache.get(sobject);
+    if (hit) return hit;
+    const list = this.build(sobject);
+    const entry = { list, byLower: new Map(list.map((f) => [f.name.toLowerCase(), f] as const)) };
+    this.cache.set(sobject, entry);
+    return entry;
+  }
+
+  private build(sobject: string): FieldDescribe[] {
     const out = new Map<string, FieldDescribe>();
     const add = (name: string, spec: Spec, custom: boolean): void => {
       if (this.missing.has(`${sobject}.${name}`)) return;
@@ -167,7 +192,6 @@ export class DescribeRegistry {
 
   /** Field by case-insensitive name. */
   field(sobject: string, name: string): FieldDescribe | undefined {
-    const lower = name.toLowerCase();
-    return this.fields(sobject).find((f) => f.name.toLowerCase() === lower);
+    return this.has(sobject) ? this.compiled(sobject).byLower.get(name.toLowerCase()) : undefined;
   }
 }

@@ -13,6 +13,7 @@ export class SalesforceStore {
   constructor(
     dataset: Map<string, RawRecord[]>,
     private readonly generatedAt: string,
+    private readonly now: () => Date = () => new Date(),
   ) {
     for (const [sobject, records] of dataset) {
       const map = new Map<string, RawRecord>();
@@ -53,7 +54,8 @@ export class SalesforceStore {
     return undefined;
   }
 
-  upsert(sobject: string, record: RawRecord, now: Date): RawRecord {
+  /** Inserts or merges a record by Id (a new Id when it has none), stamping LastModifiedDate and SystemModstamp with the clock. */
+  upsert(sobject: string, record: RawRecord): RawRecord {
     let map = this.objects.get(sobject);
     if (!map) {
       map = new Map();
@@ -61,16 +63,17 @@ export class SalesforceStore {
     }
     const id = typeof record.Id === 'string' ? record.Id : this.newId(sobject);
     const before = map.get(id);
-    const stamp = toSalesforceDateTime(now);
+    const stamp = toSalesforceDateTime(this.now());
     const next: RawRecord = { ...(before ?? { IsDeleted: false, CreatedDate: stamp }), ...record, Id: id, LastModifiedDate: stamp, SystemModstamp: stamp };
     map.set(id, next);
     return next;
   }
 
-  remove(sobject: string, id: string, now: Date): boolean {
-    const r = this.objects.get(sobject)?.get(id);
+  /** Soft delete: IsDeleted true (queryAll still sees it), audit fields stamped with the clock. */
+  remove(sobject: string, id: string): boolean {
+    const r = this.get(sobject, id);
     if (!r) return false;
-    const stamp = toSalesforceDateTime(now);
+    const stamp = toSalesforceDateTime(this.now());
     r.IsDeleted = true;
     r.SystemModstamp = stamp;
     r.LastModifiedDate = stamp;

@@ -200,7 +200,7 @@ export async function generateDataset(input: GenerateOptions): Promise<GenerateS
       const total = p.id === 'Core Platform' ? qty * 600 : p.price;
       amount += total;
       itemSeq += 1;
-      await files.lineItem.write({ Id: sfId('00k', itemSeq), OpportunityId: nb, Product2Id: sfId('01t', V.PRODUCTS.indexOf(p) + 1), Name: `${a.name} - ${p.id}`, Quantity: qty, TotalPrice: total });
+      await files.lineItem.write({ Id: sfId('00k', itemSeq), OpportunityId: nb, Product2Id: sfId('01t', V.PRODUCTS.indexOf(p) + 1), Name: p.id, Quantity: qty, TotalPrice: total });
     }
     await files.opportunity.write({
       Id: nb, AccountId: a.id, Name: `${a.name} - New Business`, StageName: 'Closed Won', IsClosed: true, IsWon: true, CloseDate: dayStr(closeWon), Amount: amount, Type: 'New Business',
