@@ -124,7 +124,8 @@ export function parseSoql(soql: string): ParsedQuery {
   const orderBy = (Array.isArray(q.orderBy) ? q.orderBy : q.orderBy ? [q.orderBy] : []).map((o) => {
     if (!('field' in o) || typeof o.field !== 'string') throw new SoqlError('MALFORMED_QUERY', 'ORDER BY supports fields only');
     const desc = o.order === 'DESC';
-    return { field: o.field, desc, nullsFirst: o.nulls ? o.nulls === 'FIRST' : !desc };
+    // Salesforce: "By default, null values are sorted first" (either direction).
+    return { field: o.field, desc, nullsFirst: o.nulls ? o.nulls === 'FIRST' : true };
   });
   return { sObject: q.sObject, fields, count, where: tokens.length ? buildExpr(tokens) : null, orderBy, limit: q.limit ?? null, offset: q.offset ?? 0 };
 }

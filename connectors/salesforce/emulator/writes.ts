@@ -17,6 +17,17 @@ export interface RecordFault {
   remaining: number;
 }
 
+/**
+ * Salesforce's JSON reader accepts numbers and booleans sent as strings ("10000", "true"), as a
+ * recorded collection update shows; anything else of the wrong type is refused.
+ */
+function coerce(f: FieldDescribe, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (['double', 'int', 'percent', 'currency'].includes(f.type) && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  if (f.type === 'boolean' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  return value;
+}
+
 function typeError(f: FieldDescribe, value: unknown): SaveError | null {
   if (value === null) {
     return f.nillable ? null : { statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${f.name}]`, fields: [f.name] };
@@ -66,19 +77,18 @@ export function validateFields(describe: DescribeRegistry, sobject: string, inpu
       errors.push({ statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: `Unable to create/update fields: ${f.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, fields: [f.name] });
       continue;
     }
-    const problem = typeError(f, value);
+    const coerced = coerce(f, value);
+    const problem = typeError(f, coerced);
     if (problem) errors.push(problem);
-    else values[f.name] = value;
+    else values[f.name] = coerced;
   }
   return { values, errors };
 }
 
 export function checkTarget(store: SalesforceStore, sobject: string, id: string): SaveError | null {
   const existing = store.get(sobject, id);
-  if (!existing) {
-    if (store.find(id)) return { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `invalid cross reference id`, fields: [] };
-    return { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `invalid cross reference id`, fields: [] };
-  }
+  if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id)) return { statusCode: 'MALFORMED_ID', message: `${sobject} ID: id value of incorrect type: ${id}`, fields: ['Id'] };
+  if (!existing) return { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] };
   if (existing.IsDeleted === true) return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
   return null;
 }

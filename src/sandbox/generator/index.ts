@@ -147,7 +147,7 @@ export async function generateDataset(input: GenerateOptions): Promise<GenerateS
     const website = i % 17 === 5 ? 'N/A' : i % 7 === 0 ? `https://WWW.${a.domain.toUpperCase()}/about` : i % 7 === 1 ? `${a.domain}:8080` : `https://www.${a.domain}`;
     const extraDomains = [
       ...(website === 'N/A' ? [a.domain] : []),
-      ...(i % 11 === 3 ? [`${a.domain.split('.')[0]}-cloud.io`] : []),
+      ...(i % 11 === 3 ? [`${a.domain.split('.')[0]}-cloud.io`, `mail.${a.domain}`] : []),
       ...(sharedDomain && i < 2 ? [sharedDomain] : []),
     ];
     const renewal = a.cohort === 'churned' ? nowMs - int(rng, 5, 40) * DAY : nowMs + int(rng, 30, 330) * DAY;

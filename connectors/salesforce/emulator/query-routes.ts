@@ -1,0 +1,188 @@
+/**
+ * GET /services/data/vNN.N/query, /queryAll and /query/{locator}: SOQL parsed by soql.ts and
+ * evaluated over the store, pages of up to 2,000 records (Sforce-Query-Options: batchSize=N),
+ * parent fields through reference fields, datetimes in Salesforce's format.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { RawRecord } from '../../../src/sandbox/dataset.ts';
+import type { EmulatorKit } from '../../../src/sandbox/emulator-kit/index.ts';
+import { toSalesforceDateTime } from './datetime.ts';
+import type { DescribeRegistry } from './describe.ts';
+import { sendError, sendJson } from './errors.ts';
+import { compareValues, conditionFields, evaluate, parseSoql, SoqlError, type ParsedQuery } from './soql.ts';
+import type { SalesforceStore } from './store.ts';
+
+export const MAX_BATCH = 2000;
+const MIN_BATCH = 200;
+const MAX_CURSORS = 1000;
+
+interface Cursor {
+  records: RawRecord[];
+  fields: string[];
+  sobject: string;
+  offset: number;
+  batch: number;
+  version: string;
+}
+
+export interface QueryDeps {
+  store: SalesforceStore;
+  describe: DescribeRegistry;
+}
+
+/** `Owner.Name` -> `OwnerId`; `CS_Manager__r.Name` -> `CS_Manager__c`. */
+export function relationshipField(path: string): string {
+  const rel = path.split('.')[0] ?? '';
+  return rel.endsWith('__r') ? `${rel.slice(0, -3)}__c` : `${rel}Id`;
+}
+
+function serve(value: unknown, type: string | undefined): unknown {
+  if (value === undefined) return null;
+  return type === 'datetime' && typeof value === 'string' ? toSalesforceDateTime(value) : value;
+}
+
+export function createProjector({ store, describe }: QueryDeps) {
+  const parentOf = (record: RawRecord, path: string): { sobject: string; record: RawRecord } | undefined => {
+    const parentId = record[relationshipField(path)];
+    return typeof parentId === 'string' ? store.find(parentId) : undefined;
+  };
+
+  /** Reads a (possibly dotted) field, resolving a parent by its reference field. */
+  const get = (sobject: string, record: Record<string, unknown>, path: string): unknown => {
+    if (!path.includes('.')) {
+      const f = describe.field(sobject, path);
+      return f ? serve(record[f.name], f.type) : null;
+    }
+    const parent = parentOf(record, path);
+    if (!parent) return null;
+    const name = path.slice(path.indexOf('.') + 1);
+    const f = describe.field(parent.sobject, name);
+    return f ? serve(parent.record[f.name], f.type) : serve(parent.record[name], undefined);
+  };
+
+  const project = (sobject: string, record: RawRecord, fields: string[], version: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = { attributes: { type: sobject, url: `/services/data/v${version}/sobjects/${sobject}/${String(record.Id)}` } };
+    for (const path of fields) {
+      if (!path.includes('.')) {
+        const f = describe.field(sobject, path);
+        if (f) out[f.name] = serve(record[f.name], f.type);
+        continue;
+      }
+      const rel = path.slice(0, path.indexOf('.'));
+      const parent = parentOf(record, path);
+      if (!parent) {
+        out[rel] = null;
+        continue;
+      }
+      const name = path.slice(path.indexOf('.') + 1);
+      const f = describe.field(parent.sobject, name);
+      const existing = out[rel];
+      const nested: Record<string, unknown> =
+        existing && typeof existing === 'object'
+          ? (existing as Record<string, unknown>)
+          : { attributes: { type: parent.sobject, url: `/services/data/v${version}/sobjects/${parent.sobject}/${String(parent.record.Id)}` } };
+      nested[f?.name ?? name] = f ? serve(parent.record[f.name], f.type) : serve(parent.record[name], undefined);
+      out[rel] = nested;
+    }
+    return out;
+  };
+  return { get, project };
+}
+
+function invalidField(soql: string, message: string): SoqlError {
+  return new SoqlError('INVALID_FIELD', `\n${soql.slice(0, 200)}\n^\nERROR at Row:1:Column:1\n${message}`);
+}
+
+function validatePath(describe: DescribeRegistry, sobject: string, path: string, soql: string): void {
+  if (path.includes('.')) {
+    const rel = path.slice(0, path.indexOf('.'));
+    const ref = describe.field(sobject, relationshipField(path));
+    if (!ref || ref.type !== 'reference') throw invalidField(soql, `Didn't understand relationship '${rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+    return;
+  }
+  if (!describe.field(sobject, path)) {
+    throw invalidField(soql, `No such column '${path}' on entity '${sobject}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
+  }
+}
+
+export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, deps: QueryDeps): void {
+  const { store, describe } = deps;
+  const { get, project } = createProjector(deps);
+  const cursors = new Map<string, Cursor>();
+
+  const sendPage = (res: Response, c: Cursor): void => {
+    const slice = c.records.slice(c.offset, c.offset + c.batch);
+    const next = c.offset + slice.length;
+    const body: Record<string, unknown> = { totalSize: c.records.length, done: next >= c.records.length };
+    if (next < c.records.length) {
+      const locator = `01g${randomBytes(8).toString('hex').slice(0, 15)}`;
+      cursors.set(locator, { ...c, offset: next });
+      if (cursors.size > MAX_CURSORS) cursors.delete(cursors.keys().next().value ?? '');
+      body.nextRecordsUrl = `/services/data/v${c.version}/query/${locator}-${next}`;
+    }
+    body.records = slice.map((r) => project(c.sobject, r, c.fields, c.version));
+    sendJson(res, 200, body);
+  };
+
+  const runQuery = (req: Request, res: Response, all: boolean): void => {
+    const soql = typeof req.query.q === 'string' ? req.query.q : '';
+    const version = String(req.params.version ?? '62.0');
+    let q: ParsedQuery;
+    try {
+      q = parseSoql(soql);
+      if (!describe.has(q.sObject)) {
+        throw new SoqlError('INVALID_TYPE', `\n${soql.slice(0, 200)}\n^\nERROR at Row:1:Column:1\nsObject type '${q.sObject}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+      }
+      for (const path of [...q.fields, ...conditionFields(q.where), ...q.orderBy.map((o) => o.field)]) validatePath(describe, q.sObject, path, soql);
+    } catch (err) {
+      if (err instanceof SoqlError) return sendError(res, 400, err.message, err.errorCode);
+      throw err;
+    }
+    const sobject = q.sObject;
+    const getter = (r: Record<string, unknown>, path: string): unknown => get(sobject, r, path);
+    let rows: RawRecord[];
+    try {
+      rows = store.getAll(sobject).filter((r) => (all || r.IsDeleted !== true) && (!q.where || evaluate(q.where, r, getter)));
+    } catch (err) {
+      if (err instanceof SoqlError) return sendError(res, 400, err.message, err.errorCode);
+      throw err;
+    }
+    if (q.orderBy.length > 0) rows.sort((a, b) => compareRows(q, a, b, getter));
+    rows = rows.slice(q.offset, q.limit === null ? undefined : q.offset + q.limit);
+    if (q.count && q.fields.length === 0) return sendJson(res, 200, { totalSize: rows.length, done: true, records: [] });
+    const m = /batchSize=(\d+)/i.exec(String(req.headers['sforce-query-options'] ?? ''));
+    const batch = m ? Math.min(MAX_BATCH, Math.max(MIN_BATCH, Number(m[1]))) : MAX_BATCH;
+    sendPage(res, { records: rows, fields: q.fields, sobject, offset: 0, batch, version });
+  };
+
+  const more: RequestHandler = (req, res) => {
+    const locator = String(req.params.locator ?? '');
+    const key = locator.split('-')[0] ?? '';
+    const c = cursors.get(key);
+    if (!c) return sendError(res, 400, 'invalid query locator', 'INVALID_QUERY_LOCATOR');
+    cursors.delete(key);
+    sendPage(res, { ...c, version: String(req.params.version ?? c.version) });
+  };
+
+  kit.route('get', '/services/data/v:version/query', 'GET /services/data/vXX.X/query', guard, (req, res) => runQuery(req, res, false));
+  kit.route('get', '/services/data/v:version/queryAll', 'GET /services/data/vXX.X/queryAll', guard, (req, res) => runQuery(req, res, true));
+  kit.route('get', '/services/data/v:version/query/:locator', 'GET /services/data/vXX.X/query/{locator}', guard, more);
+  kit.route('get', '/services/data/v:version/queryAll/:locator', 'GET /services/data/vXX.X/queryAll/{locator}', guard, more);
+}
+
+function compareRows(q: ParsedQuery, a: RawRecord, b: RawRecord, get: (r: Record<string, unknown>, path: string) => unknown): number {
+  for (const o of q.orderBy) {
+    const va = get(a, o.field);
+    const vb = get(b, o.field);
+    const an = va === null || va === undefined;
+    const bn = vb === null || vb === undefined;
+    if (an || bn) {
+      if (an && bn) continue;
+      return an === o.nullsFirst ? -1 : 1;
+    }
+    const c = compareValues(va, vb, /Id$/.test(o.field));
+    if (c !== 0) return o.desc ? -c : c;
+  }
+  return 0;
+}
