@@ -92,3 +92,12 @@ export function checkTarget(store: SalesforceStore, sobject: string, id: string)
   if (existing.IsDeleted === true) return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
   return null;
 }
+
+/** Takes one queued per-record fault for this record (15- or 18-character id), if any. */
+export function takeRecordFault(faults: RecordFault[], sobject: string, id: string): SaveError | null {
+  const f = faults.find((x) => x.sobject === sobject && x.remaining > 0 && (x.id === id || id.startsWith(x.id) || x.id.startsWith(id)));
+  if (!f) return null;
+  f.remaining -= 1;
+  const fallback = f.statusCode === 'UNABLE_TO_LOCK_ROW' ? 'unable to obtain exclusive access to this record or 1 records' : 'Validation rule failed';
+  return { statusCode: f.statusCode, message: f.message || fallback, fields: [] };
+}
