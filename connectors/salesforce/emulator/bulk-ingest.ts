@@ -12,7 +12,7 @@ import type { EmulatorKit } from '../../../src/sandbox/emulator-kit/index.ts';
 import { DELIMITERS, parseCsv, toCsv } from './csv.ts';
 import { toSalesforceDateTime } from './datetime.ts';
 import type { DescribeRegistry } from './describe.ts';
-import { NOT_FOUND_MESSAGE, sendError, sendJson } from './errors.ts';
+import { NOT_FOUND_MESSAGE, sendError, sendJson, sendRaw } from './errors.ts';
 import { INTEGRATION_USER_ID } from './oauth.ts';
 import type { SalesforceStore } from './store.ts';
 import { checkTarget, takeRecordFault, validateFields, type RecordFault, type SaveError } from './writes.ts';
@@ -222,7 +222,7 @@ export function registerBulkIngest(kit: EmulatorKit, guard: RequestHandler, deps
     const delimiter = DELIMITERS[job.spec.columnDelimiter];
     const eol = job.spec.lineEnding === 'CRLF' ? '\r\n' : '\n';
     const header = kind === 'successful' ? ['sf__Id', 'sf__Created', ...job.header] : kind === 'failed' ? ['sf__Id', 'sf__Error', ...job.header] : job.header;
-    res.status(200).type('text/csv;charset=UTF-8').send(toCsv(header, job[kind], delimiter, eol));
+    sendRaw(res, 200, toCsv(header, job[kind], delimiter, eol), 'text/csv;charset=UTF-8');
   };
   kit.route('get', `${base}/:jobId/successfulResults`, label('GET', '/{jobId}/successfulResults'), guard, find, results('successful'));
   kit.route('get', `${base}/:jobId/failedResults`, label('GET', '/{jobId}/failedResults'), guard, find, results('failed'));

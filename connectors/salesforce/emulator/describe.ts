@@ -19,6 +19,21 @@ export interface FieldDescribe {
   referenceTo: string[];
   picklistValues: Array<{ value: string; label: string; active: boolean; defaultValue: boolean }>;
   restrictedPicklist: boolean;
+  relationshipName: string | null;
+  soapType: string;
+  externalId: boolean;
+  calculated: boolean;
+  defaultValue: null;
+  defaultedOnCreate: boolean;
+  digits: number;
+  byteLength: number;
+  filterable: boolean;
+  sortable: boolean;
+  groupable: boolean;
+  unique: boolean;
+  idLookup: boolean;
+  nameField: boolean;
+  deprecatedAndHidden: boolean;
 }
 
 type Spec = Partial<FieldDescribe> & { type: FieldType };
@@ -104,14 +119,54 @@ function infer(name: string, sample: unknown): Spec {
   return { type: 'string', length: 255 };
 }
 
+const SOAP_TYPE: Record<FieldType, string> = {
+  id: 'tns:ID',
+  reference: 'tns:ID',
+  string: 'xsd:string',
+  textarea: 'xsd:string',
+  picklist: 'xsd:string',
+  url: 'xsd:string',
+  email: 'xsd:string',
+  double: 'xsd:double',
+  percent: 'xsd:double',
+  currency: 'xsd:double',
+  int: 'xsd:int',
+  boolean: 'xsd:boolean',
+  date: 'xsd:date',
+  datetime: 'xsd:dateTime',
+};
+
+function relationshipNameOf(name: string, type: FieldType): string | null {
+  if (type !== 'reference') return null;
+  if (name.endsWith('__c')) return `${name.slice(0, -3)}__r`;
+  return name.endsWith('Id') ? name.slice(0, -2) : null;
+}
+
 function full(name: string, spec: Spec, custom: boolean): FieldDescribe {
+  const length = spec.length ?? (spec.type === 'id' || spec.type === 'reference' ? 18 : 0);
+  const textual = ['string', 'textarea', 'picklist', 'url', 'email', 'id', 'reference'].includes(spec.type);
   return {
+    relationshipName: relationshipNameOf(name, spec.type),
+    soapType: SOAP_TYPE[spec.type],
+    externalId: false,
+    calculated: false,
+    defaultValue: null,
+    defaultedOnCreate: spec.type === 'boolean' || name === 'Id' || ['CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'OwnerId'].includes(name),
+    digits: spec.type === 'int' ? (spec.precision ?? 9) : 0,
+    byteLength: textual ? length * 3 : 0,
+    filterable: spec.type !== 'textarea' || length <= 255,
+    sortable: spec.type !== 'textarea' || length <= 255,
+    groupable: !['double', 'percent', 'currency', 'datetime', 'textarea'].includes(spec.type),
+    unique: false,
+    idLookup: name === 'Id',
+    nameField: name === 'Name',
+    deprecatedAndHidden: false,
     name,
     label: name.replace(/__c$/, '').replace(/_/g, ' '),
     updateable: true,
     createable: true,
-    nillable: true,
-    length: 0,
+    nillable: spec.type !== 'boolean' && name !== 'Id',
+    length,
     precision: 0,
     scale: 0,
     referenceTo: [],

@@ -8,12 +8,21 @@ export function errorBody(message: string, errorCode: string, fields?: string[])
   return JSON.stringify([{ message, errorCode, ...(fields ? { fields } : {}) }]);
 }
 
+/** Sends a body with Salesforce's exact content type (Express's send() would rewrite it to "; charset=utf-8"). */
+export function sendRaw(res: Response, status: number, body: string, contentType = JSON_TYPE): void {
+  const bytes = Buffer.from(body, 'utf8');
+  res.status(status);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', String(bytes.length));
+  res.end(bytes);
+}
+
 export function sendJson(res: Response, status: number, body: unknown): void {
-  res.status(status).type(JSON_TYPE).send(JSON.stringify(body));
+  sendRaw(res, status, JSON.stringify(body));
 }
 
 export function sendError(res: Response, status: number, message: string, errorCode: string, fields?: string[]): void {
-  res.status(status).type(JSON_TYPE).send(errorBody(message, errorCode, fields));
+  sendRaw(res, status, errorBody(message, errorCode, fields));
 }
 
 export const NOT_FOUND_MESSAGE = 'The requested resource does not exist';

@@ -104,7 +104,22 @@ export function registerRecordRoutes(kit: EmulatorKit, guard: RequestHandler, de
   kit.route('get', `${base}/sobjects/:type/describe`, label('GET', '/sobjects/{type}/describe'), guard, (req, res) => {
     const type = String(req.params.type);
     if (!describe.has(type)) return sendError(res, 404, NOT_FOUND_MESSAGE, 'NOT_FOUND');
-    sendJson(res, 200, { name: type, label: type, custom: type.endsWith('__c'), queryable: true, updateable: true, createable: true, deletable: true, fields: describe.fields(type) });
+    const version = String(req.params.version);
+    sendJson(res, 200, {
+      name: type,
+      label: type,
+      labelPlural: `${type}s`,
+      keyPrefix: store.prefixOf(type),
+      custom: type.endsWith('__c'),
+      queryable: true,
+      retrieveable: true,
+      searchable: true,
+      updateable: true,
+      createable: true,
+      deletable: true,
+      fields: describe.fields(type),
+      urls: { sobject: `/services/data/v${version}/sobjects/${type}`, describe: `/services/data/v${version}/sobjects/${type}/describe`, rowTemplate: `/services/data/v${version}/sobjects/${type}/{ID}` },
+    });
   });
   kit.route('get', `${base}/sobjects/:type/:id`, label('GET', '/sobjects/{type}/{id}'), guard, (req, res) => {
     const type = String(req.params.type);

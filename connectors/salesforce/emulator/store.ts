@@ -86,6 +86,11 @@ export class SalesforceStore {
     return body.slice(0, 15).padEnd(15, '0') + 'AAA';
   }
 
+  /** The three-character Id prefix of an object's records (null for objects the emulator has no prefix for). */
+  prefixOf(sobject: string): string | null {
+    return PREFIX[sobject] ?? null;
+  }
+
   objectNames(): string[] {
     return [...this.objects.keys()];
   }
