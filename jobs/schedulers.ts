@@ -7,15 +7,22 @@ import type { SourceId } from '../src/contracts/records.ts';
 import type { SourceState } from '../src/store/state-store.ts';
 import { bullPrefix, RUNS_QUEUE, DEFAULT_JOB_OPTIONS } from './queues.ts';
 
-/** "every 15m" / "every 1h" or a 6-field cron pattern (with seconds). */
-export function parseSchedule(text: string, tz: string): { every: number } | { pattern: string; tz: string } {
+/**
+ * "every 15m" / "every 1h" or a 6-field cron pattern (with seconds). BullMQ fires an `every`
+ * scheduler immediately when it is created, so intervals that divide an hour or a day become cron
+ * patterns (aligned, first run at the next boundary); other intervals start one interval from now.
+ */
+export function parseSchedule(text: string, tz: string, now = Date.now()): { every: number; startDate: number } | { pattern: string; tz: string } {
   const every = /^every\s+(\d+)\s*(s|m|h)$/i.exec(text.trim());
   if (every) {
     const n = Number(every[1]);
     const unit = (every[2] ?? 'm').toLowerCase();
     const ms = n * (unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
     if (ms < 60_000) throw new Error(`schedule "${text}": the shortest interval is 1 minute`);
-    return { every: ms };
+    const minutes = ms / 60_000;
+    if (minutes < 60 && 60 % minutes === 0) return { pattern: `0 */${minutes} * * * *`, tz };
+    if (minutes % 60 === 0 && 24 % (minutes / 60) === 0) return { pattern: minutes === 60 ? '0 0 * * * *' : `0 0 */${minutes / 60} * * *`, tz };
+    return { every: ms, startDate: now + ms };
   }
   const fields = text.trim().split(/\s+/);
   if (fields.length === 5) return { pattern: `0 ${text.trim()}`, tz };

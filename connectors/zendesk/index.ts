@@ -3,7 +3,7 @@
  * satisfaction. check() asks users/me through node-zendesk: Zendesk answers a bad token with
  * the anonymous user (200), so the check looks at the returned user's id.
  */
-import { createClient } from 'node-zendesk';
+import zendesk from 'node-zendesk';
 import { defineConnector } from '../../src/contracts/connector.ts';
 import { errorMessage } from '../../src/contracts/errors.ts';
 import { zendeskBaseUrl, zendeskConfigSchema, ZENDESK_AUTH_HINT, type ZendeskConfig } from './config.ts';
@@ -22,8 +22,8 @@ export const zendeskConnector = defineConnector<ZendeskConfig>({
   async check(config) {
     const endpointUri = `${zendeskBaseUrl(config)}/api/v2`;
     const client = config.oauthToken
-      ? createClient({ token: config.oauthToken, useOAuth: true, endpointUri })
-      : createClient({ username: config.email ?? '', token: config.apiToken ?? '', endpointUri });
+      ? zendesk.createClient({ token: config.oauthToken, useOAuth: true, endpointUri })
+      : zendesk.createClient({ username: config.email ?? '', token: config.apiToken ?? '', endpointUri });
     try {
       const me = meSchema.parse({ user: (await client.users.me()).result ?? {} });
       if (!me.user.id) return { ok: false, message: `Zendesk did not accept the credentials (it answered as the anonymous user). ${ZENDESK_AUTH_HINT}` };

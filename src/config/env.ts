@@ -15,10 +15,10 @@ const optionalUrl = optionalText.pipe(z.url().optional());
 
 export const envSchema = z.object({
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
-  TIDEMARK_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.{}-]+(:[A-Za-z0-9_.{}-]+)*$/, 'letters, digits, _ . - { } separated by ":"')
-    .default('tidemark'),
+  TIDEMARK_PREFIX: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().regex(/^[A-Za-z0-9_.{}-]+(:[A-Za-z0-9_.{}-]+)*$/, 'letters, digits, _ . - { } separated by ":"').default('tidemark'),
+  ),
   TIDEMARK_PORT: port.default(3000),
   TIDEMARK_NOW: optionalText.pipe(z.iso.datetime({ offset: true }).optional()),
   TIDEMARK_SECRET_KEY: optionalText,

@@ -5,12 +5,14 @@ import { AuthError, BudgetError, ConfigError, RateLimitError, TransientError } f
 
 describe('schedules', () => {
   it.each([
-    ['every 30m', { every: 1_800_000 }],
-    ['every 2h', { every: 7_200_000 }],
+    ['every 30m', { pattern: '0 */30 * * * *', tz: 'Europe/Paris' }],
+    ['every 1h', { pattern: '0 0 * * * *', tz: 'Europe/Paris' }],
+    ['every 2h', { pattern: '0 0 */2 * * *', tz: 'Europe/Paris' }],
+    ['every 7m', { every: 420_000, startDate: 1_000_420_000 }],
     ['0 */15 * * * *', { pattern: '0 */15 * * * *', tz: 'Europe/Paris' }],
     ['*/15 * * * *', { pattern: '0 */15 * * * *', tz: 'Europe/Paris' }],
   ])('%s', (text, expected) => {
-    expect(parseSchedule(text, 'Europe/Paris')).toEqual(expected);
+    expect(parseSchedule(text, 'Europe/Paris', 1_000_000_000)).toEqual(expected);
   });
 
   it('rejects intervals under a minute and malformed patterns with a hint', () => {
