@@ -17,13 +17,13 @@ export interface FieldDescribe {
   precision: number;
   scale: number;
   referenceTo: string[];
-  picklistValues: Array<{ value: string; label: string; active: boolean; defaultValue: boolean }>;
+  picklistValues: Array<{ value: string; label: string; active: boolean; defaultValue: boolean; validFor: null }>;
   restrictedPicklist: boolean;
   relationshipName: string | null;
   soapType: string;
   externalId: boolean;
   calculated: boolean;
-  defaultValue: null;
+  defaultValue: boolean | null;
   defaultedOnCreate: boolean;
   digits: number;
   byteLength: number;
@@ -37,6 +37,9 @@ export interface FieldDescribe {
 }
 
 type Spec = Partial<FieldDescribe> & { type: FieldType };
+
+/** Account.Industry's standard (unrestricted) values. */
+const INDUSTRIES = 'Agriculture,Apparel,Banking,Biotechnology,Chemicals,Communications,Construction,Consulting,Education,Electronics,Energy,Engineering,Entertainment,Environmental,Finance,Food & Beverage,Government,Healthcare,Hospitality,Insurance,Machinery,Manufacturing,Media,Not For Profit,Recreation,Retail,Shipping,Technology,Telecommunications,Transportation,Utilities,Other'.split(',');
 
 const ACCOUNT_CUSTOM: Record<string, Spec> = {
   CS_Health_Score__c: { type: 'double', precision: 3, scale: 0 },
@@ -65,9 +68,9 @@ const STANDARD: Record<string, Record<string, Spec>> = {
   Account: {
     Name: { type: 'string', length: 255, nillable: false },
     Website: { type: 'url', length: 255 },
-    Industry: { type: 'picklist', length: 255 },
-    NumberOfEmployees: { type: 'int', precision: 8 },
-    OwnerId: { type: 'reference', referenceTo: ['User'] },
+    Industry: { type: 'picklist', length: 40, picklistValues: picklist(INDUSTRIES) },
+    NumberOfEmployees: { type: 'int', digits: 8 },
+    OwnerId: { type: 'reference', referenceTo: ['User'], nillable: false },
     MasterRecordId: { type: 'reference', referenceTo: ['Account'], updateable: false },
   },
   Contact: { AccountId: { type: 'reference', referenceTo: ['Account'] }, Email: { type: 'email', length: 80 }, FirstName: { type: 'string', length: 40 }, LastName: { type: 'string', length: 80 } },
@@ -99,14 +102,14 @@ const STANDARD: Record<string, Record<string, Spec>> = {
 };
 
 function picklist(values: string[]): FieldDescribe['picklistValues'] {
-  return values.map((value, i) => ({ value, label: value, active: true, defaultValue: i === 0 && false }));
+  return values.map((value) => ({ active: true, defaultValue: false, label: value, validFor: null, value }));
 }
 
 const REFERENCE_PREFIX: Record<string, string> = { '001': 'Account', '003': 'Contact', '005': 'User', '006': 'Opportunity', '01t': 'Product2', '00k': 'OpportunityLineItem' };
 
 function infer(name: string, sample: unknown): Spec {
   if (name === 'Id') return { type: 'id', updateable: false, createable: false, nillable: false, length: 18 };
-  if (['CreatedDate', 'LastModifiedDate', 'SystemModstamp'].includes(name)) return { type: 'datetime', updateable: false, createable: false };
+  if (['CreatedDate', 'LastModifiedDate', 'SystemModstamp'].includes(name)) return { type: 'datetime', updateable: false, createable: false, nillable: false };
   if (name === 'IsDeleted') return { type: 'boolean', updateable: false, createable: false };
   if (typeof sample === 'boolean') return { type: 'boolean' };
   if (typeof sample === 'number') return { type: 'double', precision: 18, scale: 2 };
@@ -150,10 +153,10 @@ function full(name: string, spec: Spec, custom: boolean): FieldDescribe {
     soapType: SOAP_TYPE[spec.type],
     externalId: false,
     calculated: false,
-    defaultValue: null,
+    defaultValue: spec.type === 'boolean' ? false : null,
     defaultedOnCreate: spec.type === 'boolean' || name === 'Id' || ['CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'OwnerId'].includes(name),
-    digits: spec.type === 'int' ? (spec.precision ?? 9) : 0,
-    byteLength: textual ? length * 3 : 0,
+    digits: spec.type === 'int' ? (spec.digits ?? 9) : 0,
+    byteLength: spec.type === 'id' || spec.type === 'reference' ? length : textual ? length * 3 : 0,
     filterable: spec.type !== 'textarea' || length <= 255,
     sortable: spec.type !== 'textarea' || length <= 255,
     groupable: !['double', 'percent', 'currency', 'datetime', 'textarea'].includes(spec.type),

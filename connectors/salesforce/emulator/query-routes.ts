@@ -44,47 +44,46 @@ function serve(value: unknown, type: string | undefined): unknown {
 
 export function createProjector({ store, describe }: QueryDeps) {
   const parentOf = (record: RawRecord, path: string): { sobject: string; record: RawRecord } | undefined => {
-    const parentId = record[relationshipField(path)];
-    return typeof parentId === 'string' ? store.find(parentId) : undefined;
+    const ref = record[relationshipField(path)];
+    const parent = typeof ref === 'string' ? store.find(ref) : undefined;
+    return parent && parent.record.IsDeleted !== true ? parent : undefined;
   };
+  const rest = (path: string): string => path.slice(path.indexOf('.') + 1);
 
-  /** Reads a (possibly dotted) field, resolving a parent by its reference field. */
+  /** Reads a field, following dotted paths through reference fields (Opportunity.Account.Name). */
   const get = (sobject: string, record: Record<string, unknown>, path: string): unknown => {
     if (!path.includes('.')) {
       const f = describe.field(sobject, path);
       return f ? serve(record[f.name], f.type) : null;
     }
     const parent = parentOf(record, path);
-    if (!parent) return null;
-    const name = path.slice(path.indexOf('.') + 1);
-    const f = describe.field(parent.sobject, name);
-    return f ? serve(parent.record[f.name], f.type) : serve(parent.record[name], undefined);
+    return parent ? get(parent.sobject, parent.record, rest(path)) : null;
+  };
+
+  const attributes = (sobject: string, id: unknown, version: string): Record<string, string> => ({ type: sobject, url: `/services/data/v${version}/sobjects/${sobject}/${String(id)}` });
+
+  /** Writes one selected path into `out`, nesting parents as Salesforce does ({Owner: {attributes, Name}}), null when a parent is absent. */
+  const place = (out: Record<string, unknown>, sobject: string, record: RawRecord, path: string, version: string): void => {
+    if (!path.includes('.')) {
+      const f = describe.field(sobject, path);
+      if (f) out[f.name] = serve(record[f.name], f.type);
+      return;
+    }
+    const rel = path.slice(0, path.indexOf('.'));
+    const parent = parentOf(record, path);
+    if (!parent) {
+      out[rel] = null;
+      return;
+    }
+    const existing = out[rel];
+    const nested: Record<string, unknown> = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : { attributes: attributes(parent.sobject, parent.record.Id, version) };
+    place(nested, parent.sobject, parent.record, rest(path), version);
+    out[rel] = nested;
   };
 
   const project = (sobject: string, record: RawRecord, fields: string[], version: string): Record<string, unknown> => {
-    const out: Record<string, unknown> = { attributes: { type: sobject, url: `/services/data/v${version}/sobjects/${sobject}/${String(record.Id)}` } };
-    for (const path of fields) {
-      if (!path.includes('.')) {
-        const f = describe.field(sobject, path);
-        if (f) out[f.name] = serve(record[f.name], f.type);
-        continue;
-      }
-      const rel = path.slice(0, path.indexOf('.'));
-      const parent = parentOf(record, path);
-      if (!parent) {
-        out[rel] = null;
-        continue;
-      }
-      const name = path.slice(path.indexOf('.') + 1);
-      const f = describe.field(parent.sobject, name);
-      const existing = out[rel];
-      const nested: Record<string, unknown> =
-        existing && typeof existing === 'object'
-          ? (existing as Record<string, unknown>)
-          : { attributes: { type: parent.sobject, url: `/services/data/v${version}/sobjects/${parent.sobject}/${String(parent.record.Id)}` } };
-      nested[f?.name ?? name] = f ? serve(parent.record[f.name], f.type) : serve(parent.record[name], undefined);
-      out[rel] = nested;
-    }
+    const out: Record<string, unknown> = { attributes: attributes(sobject, record.Id, version) };
+    for (const path of fields) place(out, sobject, record, path, version);
     return out;
   };
   return { get, project };
@@ -98,7 +97,9 @@ function validatePath(describe: DescribeRegistry, sobject: string, path: string,
   if (path.includes('.')) {
     const rel = path.slice(0, path.indexOf('.'));
     const ref = describe.field(sobject, relationshipField(path));
-    if (!ref || ref.type !== 'reference') throw invalidField(soql, `Didn't understand relationship '${rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+    const target = ref?.referenceTo[0];
+    if (!ref || ref.type !== 'reference' || !target) throw invalidField(soql, `Didn't understand relationship '${rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+    if (describe.has(target)) validatePath(describe, target, path.slice(path.indexOf('.') + 1), soql);
     return;
   }
   if (!describe.field(sobject, path)) {

@@ -156,10 +156,11 @@ export function registerRecordRoutes(kit: EmulatorKit, guard: RequestHandler, de
   kit.route('get', `${base}/limits`, label('GET', '/limits'), guard, (_req, res) => {
     sendJson(res, 200, {
       DailyApiRequests: { Max: budget.max, Remaining: budget.remaining() },
-      DailyBulkApiBatches: { Max: 15000, Remaining: 15000 },
+      DailyAsyncApexExecutions: { Max: 250000, Remaining: 250000 },
+      DailyBulkApiRequests: { Max: 15000, Remaining: 15000 },
       DailyBulkV2QueryJobs: { Max: 10000, Remaining: 10000 },
-      DailyBulkV2QueryFileStorageMB: { Max: 976562, Remaining: 976562 },
       DataStorageMB: { Max: 1024, Remaining: 1024 },
+      FileStorageMB: { Max: 1024, Remaining: 1024 },
     });
   });
   kit.route('get', '/services/data', 'GET /services/data', (_req, res) => {

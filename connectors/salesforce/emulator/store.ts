@@ -6,6 +6,28 @@ import { toSalesforceDateTime } from './datetime.ts';
 const PREFIX: Record<string, string> = { Account: '001', Contact: '003', User: '005', Opportunity: '006', OpportunityLineItem: '00k', Task: '00T', Product2: '01t' };
 const AUDIT = ['CreatedDate', 'LastModifiedDate', 'SystemModstamp'] as const;
 
+const CHECKSUM_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+
+/** Salesforce's 15 -> 18 character Id: three suffix characters encoding which letters are upper case. */
+export function toEighteen(id15: string): string {
+  let suffix = '';
+  for (let chunk = 0; chunk < 3; chunk += 1) {
+    let bits = 0;
+    for (let i = 0; i < 5; i += 1) {
+      const ch = id15[chunk * 5 + i] ?? '';
+      if (ch >= 'A' && ch <= 'Z') bits |= 1 << i;
+    }
+    suffix += CHECKSUM_ALPHABET[bits] ?? 'A';
+  }
+  return id15 + suffix;
+}
+
+/** True for a 15-character Id, or an 18-character one whose suffix matches its first 15 characters. */
+export function isWellFormedId(id: string): boolean {
+  if (/^[a-zA-Z0-9]{15}$/.test(id)) return true;
+  return /^[a-zA-Z0-9]{18}$/.test(id) && toEighteen(id.slice(0, 15)) === id.slice(0, 15) + id.slice(15).toUpperCase();
+}
+
 export class SalesforceStore {
   private readonly objects = new Map<string, Map<string, RawRecord>>();
   private seq = 0;
@@ -80,10 +102,11 @@ export class SalesforceStore {
     return true;
   }
 
+  /** A new 18-character Id with the object's prefix and a valid case-checksum suffix. */
   newId(sobject: string): string {
     this.seq += 1;
-    const body = `${(PREFIX[sobject] ?? 'a0X')}${randomBytes(6).toString('hex').toUpperCase()}${String(this.seq).padStart(3, '0')}`;
-    return body.slice(0, 15).padEnd(15, '0') + 'AAA';
+    const body = `${PREFIX[sobject] ?? 'a0X'}${randomBytes(4).toString('hex').toUpperCase()}${String(this.seq).padStart(4, '0')}`.slice(0, 15);
+    return toEighteen(body);
   }
 
   /** The three-character Id prefix of an object's records (null for objects the emulator has no prefix for). */

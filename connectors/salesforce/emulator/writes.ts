@@ -1,7 +1,7 @@
 /** Validation and application of record writes (sObject Collections, single-record PATCH, create). */
 import type { RawRecord } from '../../../src/sandbox/dataset.ts';
 import type { DescribeRegistry, FieldDescribe } from './describe.ts';
-import type { SalesforceStore } from './store.ts';
+import { isWellFormedId, type SalesforceStore } from './store.ts';
 
 export interface SaveError {
   statusCode: string;
@@ -87,7 +87,7 @@ export function validateFields(describe: DescribeRegistry, sobject: string, inpu
 
 export function checkTarget(store: SalesforceStore, sobject: string, id: string): SaveError | null {
   const existing = store.get(sobject, id);
-  if (!/^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(id)) return { statusCode: 'MALFORMED_ID', message: `${sobject} ID: id value of incorrect type: ${id}`, fields: ['Id'] };
+  if (!existing && !isWellFormedId(id)) return { statusCode: 'MALFORMED_ID', message: `${sobject} ID: id value of incorrect type: ${id}`, fields: ['Id'] };
   if (!existing) return { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] };
   if (existing.IsDeleted === true) return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
   return null;

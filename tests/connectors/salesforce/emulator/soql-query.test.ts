@@ -71,7 +71,9 @@ describe('fields, order and paging', () => {
     const opps = await conn.query('SELECT Id, Account.Name FROM Opportunity WHERE Account.Name = \'Gamma\'');
     expect(opps.records[0]).toMatchObject({ Account: { Name: 'Gamma' } });
     const items = await conn.query('SELECT Product2.Name, Opportunity.Account.Name, Quantity FROM OpportunityLineItem');
-    expect(items.records[0]).toMatchObject({ Product2: { Name: 'Analytics Suite' }, Quantity: 3 });
+    expect(items.records[0]).toMatchObject({ Product2: { Name: 'Analytics Suite' }, Opportunity: { attributes: { type: 'Opportunity' }, Account: { attributes: { type: 'Account' }, Name: 'Alpha' } }, Quantity: 3 });
+    const filtered = await conn.query("SELECT Id FROM OpportunityLineItem WHERE Opportunity.Account.Owner.Name = 'Olivia Owner'");
+    expect(filtered.totalSize).toBe(1);
   });
 
   it('serves fields known to the object but absent from a record as null, and datetimes in Salesforce format', async () => {
@@ -125,6 +127,7 @@ describe('deletes, sandbox writes and errors', () => {
     await expect(conn.query('SELECT Id FROM Account WHERE')).rejects.toMatchObject({ errorCode: 'MALFORMED_QUERY' });
     await expect(conn.query('SELECT Id FROM Account WHERE Nope__c = 1')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD', message: expect.stringContaining("No such column 'Nope__c' on entity 'Account'") as unknown });
     await expect(conn.query('SELECT Nobody.Name FROM Account')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
+    await expect(conn.query('SELECT Owner.Nope__c FROM Account')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD', message: expect.stringContaining("No such column 'Nope__c' on entity 'User'") as unknown });
     await expect(conn.query('SELECT Id FROM Account ORDER BY Nope__c')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
     await expect(conn.query('SELECT Id FROM Widget__c')).rejects.toMatchObject({ errorCode: 'INVALID_TYPE' });
     await expect(conn.queryMore('01gdoesnotexist-2000')).rejects.toMatchObject({ errorCode: 'INVALID_QUERY_LOCATOR' });
