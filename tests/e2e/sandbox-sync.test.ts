@@ -71,6 +71,22 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const saved = { REDIS_URL: process.env.REDIS_URL, TIDEMARK_PREFIX: process.env.TIDEMARK_PREFIX, TIDEMARK_NOW: process.env.TIDEMARK_NOW };
+  Object.assign(process.env, { REDIS_URL: sandbox.redisUrl, TIDEMARK_PREFIX: prefix, TIDEMARK_NOW: NOW });
+  try {
+    const code = await main(argv, { json: argv.includes('--json'), out: (t) => out.push(t), err: (t) => err.push(t) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 describe('sandbox end to end', () => {
   it('a full run writes health fields onto every emulated Account', async () => {
     expect(sandbox.initialRunId).not.toBeNull();
@@ -110,6 +126,27 @@ describe('sandbox end to end', () => {
       expect(a, t.accountId).toBeDefined();
       expect({ id: t.accountId, active: a?.CS_Active_Users_30d__c, open: a?.CS_Open_Tickets__c }).toEqual({ id: t.accountId, active: t.CS_Active_Users_30d__c, open: t.CS_Open_Tickets__c });
     }
+  });
+
+  it('resolves the generated dataset with precision >= 99.9% and recall >= 98% (resolve --report --truth)', async () => {
+    const r = await cli(['resolve', '--report', '--truth', join(sandbox.datasetDir, 'truth', 'records.jsonl'), '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { truth: { precision: number; recall: number; evaluated: number; falsePositives: number } };
+    expect(report.truth.evaluated).toBeGreaterThan(500);
+    expect(report.truth.precision).toBeGreaterThanOrEqual(0.999);
+    expect(report.truth.recall).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('explains a ticket resolved through its requester, rule by rule (resolve --explain)', async () => {
+    const truth = readFileSync(join(sandbox.datasetDir, 'truth', 'records.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; id: string; accountId: string | null; trap?: string });
+    const ticket = truth.find((t) => t.trap === 'requester-only');
+    expect(ticket).toBeDefined();
+    const r = await cli(['resolve', '--explain', `zendesk.ticket:${ticket?.id}`]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`-> ${ticket?.accountId} (by parent)`);
+    expect(r.out).toMatch(/parent\s+matched\s+requester \d+ resolved to 001\w+ by domain/);
+    const bad = await cli(['resolve', '--explain', 'hubspot.contact:1']);
+    expect(bad.code).toBe(2);
   });
 
   it('sync --wait from the CLI runs again and writes nothing when nothing changed', async () => {
