@@ -82,6 +82,24 @@ describe('sObject Collections', () => {
   });
 });
 
+describe('kit faults on writes', () => {
+  it('delivers an injected 500 and an injected session expiry on the collection PATCH to jsforce, then works again', async () => {
+    const conn = await sf.connect();
+    const route = 'PATCH /services/data/vXX.X/composite/sobjects';
+    await sf.control('POST', '/__sandbox/faults', { faults: [{ route, type: 'status', status: 500, count: 1 }] });
+    await expect(conn.sobject('Account').update([{ Id: sfId('001', 6), CS_NPS__c: 1 }], { allOrNone: false })).rejects.toMatchObject({ errorCode: 'UNKNOWN_EXCEPTION' });
+    const res = await fetch(`${sf.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ route, type: 'session-expired', count: 1 }) });
+    expect(res.status).toBe(201);
+    const raw = await fetch(`${sf.url}/services/data/v62.0/composite/sobjects`, { method: 'PATCH', headers: { authorization: `Bearer ${conn.accessToken ?? ''}`, 'content-type': 'application/json' }, body: JSON.stringify({ records: [{ attributes: { type: 'Account' }, id: sfId('001', 6), CS_NPS__c: 1 }] }) });
+    expect(raw.status).toBe(401);
+    expect(await raw.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    const [ok] = await conn.sobject('Account').update([{ Id: sfId('001', 6), CS_NPS__c: 1 }], { allOrNone: false });
+    expect(ok?.success).toBe(true);
+    const stats = await sf.stats();
+    expect(stats[route]).toMatchObject({ '500': 1, '401': 1 });
+  });
+});
+
 describe('single-record routes', () => {
   it('updates with PATCH (204), reads with GET, creates with POST, and answers 404 for unknown ids', async () => {
     const conn = await sf.connect();
