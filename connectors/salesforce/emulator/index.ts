@@ -4,13 +4,13 @@
  * single-record routes, /limits with a decreasing daily budget and Sforce-Limit-Info, Bulk API 2.0
  * ingest, Salesforce's error arrays; test controls under /__sandbox.
  */
-import express, { type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import { z } from 'zod';
 import type { Dataset } from '../../../src/sandbox/dataset.ts';
 import { createEmulatorKit, type EmulatorKit } from '../../../src/sandbox/emulator-kit/index.ts';
 import { registerBulkIngest } from './bulk-ingest.ts';
 import { DescribeRegistry } from './describe.ts';
-import { salesforceErrors } from './errors.ts';
+import { salesforceErrors, sendError } from './errors.ts';
 import { ApiBudget, registerOAuth, restGuard, TokenRegistry } from './oauth.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { registerRecordRoutes } from './record-routes.ts';
@@ -26,6 +26,8 @@ export { toSalesforceDateTime } from './datetime.ts';
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 7200;
 export const REAL_DAILY_API_REQUESTS = 15_000;
 export const RELAXED_DAILY_API_REQUESTS = 1_000_000;
+
+const bodyErrorSchema = z.object({ type: z.enum(['entity.parse.failed', 'entity.too.large']), message: z.string() });
 
 const optionsSchema = z.object({
   seed: z.number().int().optional(),
@@ -54,6 +56,14 @@ export interface SalesforceEmulator {
   describe: DescribeRegistry;
 }
 
+/** A body that does not parse gets Salesforce's JSON_PARSER_ERROR array instead of the kit's 500. */
+const bodyErrors: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  const parsed = bodyErrorSchema.safeParse(err);
+  if (!parsed.success) return next(err);
+  if (parsed.data.type === 'entity.too.large') return sendError(res, 413, 'Request body too large', 'REQUEST_TOO_LARGE');
+  sendError(res, 400, `Unexpected character: ${parsed.data.message}`, 'JSON_PARSER_ERROR');
+};
+
 export function createSalesforceEmulator(options: SalesforceEmulatorOptions): SalesforceEmulator {
   const settings = optionsSchema.parse({
     seed: options.seed,
@@ -72,8 +82,9 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions): Sa
   const guard = restGuard(tokens, budget);
 
   app.use('/services', express.urlencoded({ extended: false, limit: '1mb' }), express.json({ limit: '50mb' }));
+  app.use('/services', bodyErrors);
   registerOAuth(kit, tokens);
-  registerQueryRoutes(kit, guard, { store, describe });
+  registerQueryRoutes(kit, guard, { store, describe, now: () => clock.now() });
   registerRecordRoutes(kit, guard, { store, describe, budget, recordFaults });
   registerBulkIngest(kit, guard, { store, describe, recordFaults });
   registerSandboxRoutes(app, { store, describe, budget, recordFaults });

@@ -31,6 +31,11 @@ export interface QueryDeps {
   describe: DescribeRegistry;
 }
 
+export interface QueryRouteDeps extends QueryDeps {
+  /** The emulator clock in ms (relative date literals). */
+  now: () => number;
+}
+
 /** `Owner.Name` -> `OwnerId`; `CS_Manager__r.Name` -> `CS_Manager__c`. */
 export function relationshipField(path: string): string {
   const rel = path.split('.')[0] ?? '';
@@ -107,7 +112,7 @@ function validatePath(describe: DescribeRegistry, sobject: string, path: string,
   }
 }
 
-export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, deps: QueryDeps): void {
+export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, deps: QueryRouteDeps): void {
   const { store, describe } = deps;
   const { get, project } = createProjector(deps);
   const cursors = new Map<string, Cursor>();
@@ -144,7 +149,8 @@ export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, dep
     const getter = (r: Record<string, unknown>, path: string): unknown => get(sobject, r, path);
     let rows: RawRecord[];
     try {
-      rows = store.getAll(sobject).filter((r) => (all || r.IsDeleted !== true) && (!q.where || evaluate(q.where, r, getter)));
+      const now = deps.now();
+      rows = store.getAll(sobject).filter((r) => (all || r.IsDeleted !== true) && (!q.where || evaluate(q.where, r, getter, now)));
     } catch (err) {
       if (err instanceof SoqlError) return sendError(res, 400, err.message, err.errorCode);
       throw err;

@@ -6,6 +6,7 @@
  */
 import { parseQuery } from '@jetstreamapp/soql-parser-js';
 import { instantOf } from './datetime.ts';
+import { compareWithRange, dateLiteralRange, instantOfDateOrDateTime } from './date-literals.ts';
 
 export class SoqlError extends Error {
   constructor(
@@ -44,12 +45,18 @@ interface RawNode {
 
 function linearize(node: RawNode | undefined, out: Token[]): void {
   if (!node) return;
-  if (node.left) {
-    for (let i = 0; i < (node.left.openParen ?? 0); i += 1) out.push('(');
-    out.push({ cond: node.left });
-    for (let i = 0; i < (node.left.closeParen ?? 0); i += 1) out.push(')');
+  const left = node.left;
+  // A NOT after an opening parenthesis comes as a left holding only {openParen}.
+  const parenOnly = !!left && Object.keys(left).every((k) => k === 'openParen' || k === 'closeParen');
+  if (left && !parenOnly && typeof left.field !== 'string') {
+    throw new SoqlError('MALFORMED_QUERY', `the sandbox supports WHERE conditions on fields only, not ${JSON.stringify(left).slice(0, 80)}`);
   }
-  if (node.operator === 'NOT' && !node.left) {
+  if (left) for (let i = 0; i < (left.openParen ?? 0); i += 1) out.push('(');
+  if (left && !parenOnly) {
+    out.push({ cond: left });
+    for (let i = 0; i < (left.closeParen ?? 0); i += 1) out.push(')');
+  }
+  if (node.operator === 'NOT' && (!left || parenOnly)) {
     out.push('NOT');
     linearize(node.right, out);
     return;
@@ -175,16 +182,26 @@ function likeToRegex(pattern: string): RegExp {
 
 export type Getter = (record: Record<string, unknown>, field: string) => unknown;
 
-export function evaluate(expr: Expr, record: Record<string, unknown>, get: Getter): boolean {
-  if (expr.op === 'AND') return evaluate(expr.left, record, get) && evaluate(expr.right, record, get);
-  if (expr.op === 'OR') return evaluate(expr.left, record, get) || evaluate(expr.right, record, get);
-  if (expr.op === 'NOT') return !evaluate(expr.expr, record, get);
+/** Evaluates a WHERE tree for one record; `now` (emulator clock, ms) anchors relative date literals. */
+export function evaluate(expr: Expr, record: Record<string, unknown>, get: Getter, now = Date.now()): boolean {
+  if (expr.op === 'AND') return evaluate(expr.left, record, get, now) && evaluate(expr.right, record, get, now);
+  if (expr.op === 'OR') return evaluate(expr.left, record, get, now) || evaluate(expr.right, record, get, now);
+  if (expr.op === 'NOT') return !evaluate(expr.expr, record, get, now);
   if (expr.op !== 'COND') return false;
   const { cond } = expr;
   const actual = get(record, cond.field);
   const exact = /(^|\.)Id$|Id$/.test(cond.field);
   const type = Array.isArray(cond.literalType) ? cond.literalType[0] : cond.literalType;
   const op = cond.operator.toUpperCase();
+  if ((type === 'DATE_LITERAL' || type === 'DATE_N_LITERAL') && !Array.isArray(cond.value)) {
+    const range = dateLiteralRange(cond.value, now);
+    if (!range) throw new SoqlError('MALFORMED_QUERY', `the sandbox does not support the date literal ${cond.value}`);
+    const t = instantOfDateOrDateTime(actual);
+    if (Number.isNaN(t)) return op === '!=' || op === '<>';
+    const hit = compareWithRange(op, t, range);
+    if (hit === null) throw new SoqlError('MALFORMED_QUERY', `date literals cannot be used with ${cond.operator}`);
+    return hit;
+  }
   if (op === 'IN' || op === 'NOT IN') {
     const values = (Array.isArray(cond.value) ? cond.value : [cond.value]).map((v: string) => literal(v, type));
     const hit = values.some((v: unknown) => actual !== null && actual !== undefined && compareValues(actual, v, exact) === 0);

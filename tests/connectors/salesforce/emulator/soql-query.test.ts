@@ -52,8 +52,25 @@ describe('WHERE', () => {
     ['SystemModstamp >= 2026-11-01T12:00:00+01:00 AND SystemModstamp < 2026-11-01T11:00:00.001Z', ['003']],
     ["Owner.Name = 'Carl CSM'", ['003']],
     [`Id = '${sfId('001', 4)}'`, ['004']],
+    ["(Industry = 'Retail' OR Industry = 'Software') AND (NOT NumberOfEmployees = 10)", ['003', '004']],
+    ["(NOT Industry = 'Software') OR Name = 'Delta'", ['001', '002', '004']],
+    ["Industry IN ('Retail', 'Software') AND NOT (NumberOfEmployees = 10 OR NumberOfEmployees = null)", ['003']],
+    ["NOT Industry = 'Software' AND NOT Name = 'beta'", ['001']],
   ])('%s', async (where, expected) => {
     expect(await ids(`SELECT Id FROM Account WHERE ${where} ORDER BY Id`)).toEqual(expected);
+  });
+
+  it('evaluates relative date literals on the emulator clock', async () => {
+    await sf.control('POST', '/__sandbox/clock', { set: '2026-11-20T15:00:00Z' });
+    try {
+      expect(await ids('SELECT Id FROM Account WHERE CS_Renewal_Date__c = NEXT_N_DAYS:15')).toEqual(['002']);
+      expect(await ids('SELECT Id FROM Account WHERE CS_Renewal_Date__c > THIS_MONTH ORDER BY Id')).toEqual(['001', '002']);
+      expect(await ids('SELECT Id FROM Account WHERE SystemModstamp = LAST_N_DAYS:20 ORDER BY Id')).toEqual(['001', '002', '003', '004']);
+      expect(await ids('SELECT Id FROM Account WHERE SystemModstamp < LAST_N_DAYS:18 ORDER BY Id')).toEqual(['001', '002', '003']);
+      expect(await ids('SELECT Id FROM Opportunity WHERE CloseDate < TODAY')).toEqual(['001']);
+    } finally {
+      await sf.control('POST', '/__sandbox/clock', { reset: true });
+    }
   });
 
   it('compares booleans and numbers on opportunities', async () => {
@@ -131,5 +148,9 @@ describe('deletes, sandbox writes and errors', () => {
     await expect(conn.query('SELECT Id FROM Account ORDER BY Nope__c')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
     await expect(conn.query('SELECT Id FROM Widget__c')).rejects.toMatchObject({ errorCode: 'INVALID_TYPE' });
     await expect(conn.queryMore('01gdoesnotexist-2000')).rejects.toMatchObject({ errorCode: 'INVALID_QUERY_LOCATOR' });
+    await expect(conn.query('SELECT Id FROM Account WHERE CALENDAR_YEAR(CreatedDate) = 2026')).rejects.toMatchObject({ errorCode: 'MALFORMED_QUERY' });
+    const badJson = await fetch(`${sf.url}/services/data/v62.0/composite/sobjects`, { method: 'PATCH', headers: { authorization: `Bearer ${conn.accessToken ?? ''}`, 'content-type': 'application/json' }, body: '{"records": [' });
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toMatchObject([{ errorCode: 'JSON_PARSER_ERROR' }]);
   });
 });
