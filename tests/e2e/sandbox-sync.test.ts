@@ -4,7 +4,7 @@
  * the emulator's REST query API with jsforce and the sandbox credentials), a second run through
  * the CLI writes nothing, and the values equal the generator's ground truth.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,28 @@ describe('sandbox end to end', () => {
     expect(r.out).toMatch(/parent\s+matched\s+requester \d+ resolved to 001\w+ by domain/);
     const bad = await cli(['resolve', '--explain', 'hubspot.contact:1']);
     expect(bad.code).toBe(2);
+  });
+
+  it('health backtest separates the at-risk cohorts from the healthy one (AUC >= 0.9), and preview writes nothing', async () => {
+    const r = await cli(['health', 'backtest', '--truth', join(sandbox.datasetDir, 'truth', 'accounts.jsonl'), '--json']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.out) as { renewed: number; churned: number; auc: number | null; cohorts: { auc: number; healthy: number; atRisk: number } };
+    expect(result.cohorts.healthy).toBeGreaterThan(0);
+    expect(result.cohorts.atRisk).toBeGreaterThan(0);
+    expect(result.cohorts.auc).toBeGreaterThanOrEqual(0.9);
+    expect(result.churned).toBeGreaterThan(0);
+    const draft = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'src', 'health', 'models', 'default.json'), 'utf8')) as { version: string; bands: { green: number; red: number } };
+    const file = join(dataDir, 'strict-model.json');
+    writeFileSync(file, JSON.stringify({ ...draft, version: 'strict-1', bands: { green: 95, red: 80 } }));
+    const before = await patchCalls();
+    const preview = await cli(['health', 'preview', '--model', file, '--json']);
+    expect(preview.code).toBe(0);
+    const p = JSON.parse(preview.out) as { modelVersion: string; changes: unknown[]; accounts: number };
+    expect(p.modelVersion).toBe('strict-1');
+    expect(p.changes.length).toBeGreaterThan(0);
+    expect(await patchCalls()).toBe(before);
+    const bad = await cli(['health', 'preview', '--model', join(sandbox.datasetDir, 'manifest.json')]);
+    expect(bad.code).not.toBe(0);
   });
 
   it('sync --wait from the CLI runs again and writes nothing when nothing changed', async () => {

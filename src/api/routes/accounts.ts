@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { computeAccountHealth } from '../../health/account-health.ts';
 import { defaultHealthModel, healthModelSchema } from '../../health/model.ts';
-import { buildBundles } from '../account-bundles.ts';
+import { buildBundles } from '../../sync/account-bundles.ts';
 import { audit, idParam, type ApiDeps } from '../deps.ts';
 import { HttpError, notFound, zodIssues } from '../http-errors.ts';
 import type { ApiRoutes } from '../route-kit.ts';

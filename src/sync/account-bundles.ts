@@ -1,9 +1,9 @@
-/** Builds the per-account bundles the pure signal and health functions read (account view, model preview). */
+/** Builds the per-account bundles the pure signal, health and plan functions read (score stage, account view, model preview). */
 import type {
   MixpanelActivity, SalesforceContact, SalesforceOpportunity, SalesforceOpportunityLineItem, SalesforceUser, SurveyResponse, ZendeskTicket,
 } from '../contracts/records.ts';
 import type { AccountBundle } from '../signals/account-bundle.ts';
-import type { SyncContext } from '../sync/context.ts';
+import type { SyncContext } from './context.ts';
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string | null | undefined): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -43,7 +43,10 @@ export async function buildBundles(ctx: SyncContext, only?: string): Promise<Acc
   const activitiesBy = groupBy<MixpanelActivity>(activities, (a) => activityMatch.get(a.id));
   const ticketsBy = groupBy<ZendeskTicket>(tickets, (t) => ticketMatch.get(t.id));
   const surveysBy = groupBy<SurveyResponse>(surveys, (s) => surveyMatch.get(s.id));
-  const sources = { mixpanel: Boolean(ctx.sources.mixpanel), zendesk: Boolean(ctx.sources.zendesk), surveys: Boolean(ctx.sources.surveys) };
+  // A source feeds the counts while it is registered and enabled (a paused or absent source gives null counts).
+  const states = await ctx.state.allSources();
+  const on = (source: 'mixpanel' | 'zendesk' | 'surveys'): boolean => (states[source] ? states[source].enabled : Boolean(ctx.sources[source]));
+  const sources = { mixpanel: on('mixpanel'), zendesk: on('zendesk'), surveys: on('surveys') };
   return accounts
     .filter((a) => !a.isDeleted && (only === undefined || a.id === only))
     .map((account) => {
