@@ -14,6 +14,7 @@ import { salesforceErrors, sendError } from './errors.ts';
 import { ApiBudget, registerOAuth, restGuard, TokenRegistry } from './oauth.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { registerRecordRoutes } from './record-routes.ts';
+import { registerReplicationRoutes } from './replication-routes.ts';
 import { describeSwitchSchema, registerSandboxRoutes } from './sandbox-routes.ts';
 import { SalesforceStore } from './store.ts';
 import type { RecordFault } from './writes.ts';
@@ -85,6 +86,7 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions): Sa
   app.use('/services', bodyErrors);
   registerOAuth(kit, tokens);
   registerQueryRoutes(kit, guard, { store, describe, now: () => clock.now() });
+  registerReplicationRoutes(kit, guard, { store, describe, generatedAt: options.dataset.manifest.generatedAt });
   registerRecordRoutes(kit, guard, { store, describe, budget, recordFaults });
   registerBulkIngest(kit, guard, { store, describe, recordFaults });
   registerSandboxRoutes(app, { store, describe, budget, recordFaults });

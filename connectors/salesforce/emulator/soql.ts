@@ -175,9 +175,20 @@ function literal(value: string, type: string | undefined): unknown {
   }
 }
 
-function likeToRegex(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
-  return new RegExp(`^${escaped}$`, 'is');
+/** A LIKE pattern (still quoted and escaped) as a case-insensitive regex: % and _ are wildcards, \\% and \\_ literal. */
+function likeToRegex(quoted: string): RegExp {
+  const inner = quoted.startsWith("'") && quoted.endsWith("'") ? quoted.slice(1, -1) : quoted;
+  let out = '';
+  for (let i = 0; i < inner.length; i += 1) {
+    const ch = inner[i] ?? '';
+    if (ch === '\\' && i + 1 < inner.length) {
+      i += 1;
+      out += (inner[i] ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else if (ch === '%') out += '.*';
+    else if (ch === '_') out += '.';
+    else out += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`, 'is');
 }
 
 export type Getter = (record: Record<string, unknown>, field: string) => unknown;
@@ -214,7 +225,7 @@ export function evaluate(expr: Expr, record: Record<string, unknown>, get: Gette
     if (op === '!=' || op === '<>') return !isNull;
     throw new SoqlError('MALFORMED_QUERY', `null can only be compared with = or !=`);
   }
-  if (op === 'LIKE') return !isNull && likeToRegex(String(value)).test(String(actual));
+  if (op === 'LIKE') return !isNull && likeToRegex(Array.isArray(cond.value) ? (cond.value[0] ?? '') : cond.value).test(String(actual));
   if (isNull) return op === '!=' || op === '<>';
   const c = compareValues(actual, value, exact);
   switch (op) {

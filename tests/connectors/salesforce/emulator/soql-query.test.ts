@@ -137,6 +137,27 @@ describe('deletes, sandbox writes and errors', () => {
     const all = await conn.query<{ IsDeleted: boolean; Region__c: string }>("SELECT Id, IsDeleted, Region__c FROM Account WHERE Name = 'Epsilon'", { scanAll: true });
     expect(all.records[0]).toMatchObject({ IsDeleted: true, Region__c: 'EMEA' });
     expect((await sf.control('DELETE', `/__sandbox/records/Account/${sfId('001', 999)}`)).status).toBe(404);
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const deleted = await conn.sobject('Account').deleted(from, to);
+    expect(deleted.deletedRecords.map((r) => r.id)).toEqual([sfId('001', 50)]);
+    expect(deleted.deletedRecords[0]?.deletedDate).toMatch(/\.\d{3}\+0000$/);
+    const updated = await conn.sobject('Account').updated(from, to);
+    expect(updated.ids).toEqual([]);
+  });
+
+  it('matches LIKE wildcards, with backslash-escaped % and _ taken literally', async () => {
+    await sf.control('POST', '/__sandbox/records/Account', [
+      { Id: sfId('001', 60), Name: '100% Pure' },
+      { Id: sfId('001', 61), Name: '100 Pure' },
+      { Id: sfId('001', 62), Name: 'snake_case' },
+      { Id: sfId('001', 63), Name: 'snakeXcase' },
+    ]);
+    expect(await ids("SELECT Id FROM Account WHERE Name LIKE '100\\%%' ORDER BY Id")).toEqual(['060']);
+    expect(await ids("SELECT Id FROM Account WHERE Name LIKE '100%' ORDER BY Id")).toEqual(['060', '061']);
+    expect(await ids("SELECT Id FROM Account WHERE Name LIKE 'snake\\_case'")).toEqual(['062']);
+    expect(await ids("SELECT Id FROM Account WHERE Name LIKE 'SNAKE_CASE' ORDER BY Id")).toEqual(['062', '063']);
+    await Promise.all([60, 61, 62, 63].map((n) => sf.control('DELETE', `/__sandbox/records/Account/${sfId('001', n)}`)));
   });
 
   it('answers unknown fields, relationships and objects, and bad SOQL, with Salesforce errors', async () => {
