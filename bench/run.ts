@@ -1,0 +1,56 @@
+/**
+ * `npm run bench`: ratios measured side by side in one run (not timed tests).
+ *   --events N      Mixpanel events for the ingest comparison (default 500000)
+ *   --accounts N    accounts for write-back efficiency (default 20000)
+ *   --records N     records for identity throughput (default 1000000)
+ *   --only a,b      ingest, memory, identity, writeback
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bareParse, realPath, writeEvents } from './ingest.ts';
+import { benchIdentity } from './identity.ts';
+import { benchWriteback } from './writeback.ts';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '500000' }, accounts: { type: 'string', default: '20000' }, records: { type: 'string', default: '1000000' }, only: { type: 'string' } } });
+const want = (name: string): boolean => !values.only || values.only.split(',').includes(name);
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const root = mkdtempSync(join(tmpdir(), 'tidemark-bench-'));
+const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
+
+console.log(`Tidemark benchmarks on ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}`);
+try {
+  if (want('ingest')) {
+    const events = Number(values.events);
+    const file = await writeEvents(join(root, 'ingest'), events);
+    await bareParse(file); // warm the page cache
+    const bare = await bareParse(file);
+    const real = await realPath(join(root, 'ingest'), redisUrl, `tmbench:${process.pid}`);
+    console.log(`\ningest, ${bare.lines} events: bare read+parse ${(bare.ms / 1000).toFixed(2)} s (${Math.round((bare.lines / bare.ms) * 1000)}/s); real path ${(real.ms / 1000).toFixed(2)} s (${Math.round((bare.lines / real.ms) * 1000)}/s) -> ${real.activities} day activities`);
+    console.log(`  ratio real/bare rate: ${(bare.ms / real.ms).toFixed(2)} (target >= 0.5); peak RSS growth ${mb(real.peakRssBytes)}`);
+  }
+  if (want('memory')) {
+    const small = Number(values.events) / 4;
+    const f1 = join(root, 'mem1');
+    const f4 = join(root, 'mem4');
+    await writeEvents(f1, small);
+    await writeEvents(f4, small * 4);
+    const r1 = await realPath(f1, redisUrl, `tmbench:${process.pid}:m1`);
+    const r4 = await realPath(f4, redisUrl, `tmbench:${process.pid}:m4`);
+    console.log(`\nmemory, real path: ${small} events peak RSS growth ${mb(r1.peakRssBytes)}; ${small * 4} events ${mb(r4.peakRssBytes)} -> ratio ${(r4.peakRssBytes / Math.max(1, r1.peakRssBytes)).toFixed(2)} (target < 1.2)`);
+  }
+  if (want('identity')) {
+    const records = Number(values.records);
+    const a = benchIdentity(10_000, records);
+    const b = benchIdentity(50_000, records);
+    console.log(`\nidentity, ${records} records: 10,000 accounts ${Math.round(a.perSecond)}/s; 50,000 accounts ${Math.round(b.perSecond)}/s -> ratio ${(b.perSecond / a.perSecond).toFixed(2)} (flat in accounts = 1.0)`);
+  }
+  if (want('writeback')) {
+    const rows = await benchWriteback(join(root, 'wb'), Number(values.accounts), [0, 0.01, 0.1, 1]);
+    console.log(`\nwrite-back, ${values.accounts} accounts (sObject Collections):`);
+    for (const r of rows) console.log(`  ${(r.share * 100).toFixed(0).padStart(3)}% changed: ${r.changed} accounts, ${r.calls} calls, minimum ${r.minimum} -> ratio ${r.minimum === 0 ? (r.calls === 0 ? '1.00 (zero calls)' : 'over') : (r.calls / r.minimum).toFixed(2)}`);
+  }
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
