@@ -7,11 +7,9 @@ import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createMixpanelEmulator } from '../connectors/mixpanel/emulator/index.ts';
+import { spawn } from 'node:child_process';
 import { mixpanelConfigSchema } from '../connectors/mixpanel/config.ts';
 import { activitiesStream } from '../connectors/mixpanel/streams/activities.ts';
-import { loadDataset } from '../src/sandbox/dataset.ts';
-import { closeServer, listen } from '../src/sandbox/emulator-kit/index.ts';
 import { LineWriter } from '../src/sandbox/generator/line-writer.ts';
 import { RecordStore } from '../src/store/record-store.ts';
 import { connectRedis, clearPrefix } from '../src/store/redis.ts';
@@ -19,13 +17,14 @@ import { silentLogger } from '../src/logging/logger.ts';
 
 export const NOW = new Date('2026-11-20T12:00:00Z');
 
-export async function writeEvents(dir: string, events: number, users = 20_000): Promise<string> {
+/** Events of `users` people, about 8 per person-day (a busy product's rhythm), over `days` days before NOW. */
+export async function writeEvents(dir: string, events: number, users = 5_000, days = 30): Promise<string> {
   await mkdir(join(dir, 'mixpanel'), { recursive: true });
   await writeFile(join(dir, 'manifest.json'), JSON.stringify({ name: 'bench', generatedAt: NOW.toISOString() }));
   const w = new LineWriter(join(dir, 'mixpanel', 'events.jsonl'));
-  const start = NOW.getTime() / 1000 - 29 * 86400;
+  const start = NOW.getTime() / 1000 - (days - 1) * 86400;
   for (let i = 0; i < events; i += 1) {
-    await w.write({ event: `feature_${i % 12}`, properties: { time: Math.floor(start + ((i * 29 * 86400) / events)), distinct_id: `user-${(i * 7919) % users}`, $insert_id: `ins-${i}`, account_id: i % 3 === 0 ? '001000000000001AAA' : undefined, $browser: 'Chrome', $os: 'Linux' } });
+    await w.write({ event: `feature_${i % 12}`, properties: { time: Math.floor(start + ((i * (days - 1) * 86400) / events)), distinct_id: `user-${Math.floor(i / 8) % users}`, $insert_id: `ins-${i}`, account_id: i % 3 === 0 ? '001000000000001AAA' : undefined, $browser: 'Chrome', $os: 'Linux' } });
   }
   await w.close();
   return join(dir, 'mixpanel', 'events.jsonl');
@@ -58,12 +57,22 @@ export async function bareParse(file: string): Promise<{ ms: number; lines: numb
   return { ms: performance.now() - started, lines };
 }
 
-export async function realPath(dir: string, redisUrl: string, prefix: string): Promise<{ ms: number; activities: number; peakRssBytes: number }> {
-  const emulator = createMixpanelEmulator({ dataset: await loadDataset(dir), seed: 1 });
-  const { server, url } = await listen(emulator.app, 0);
+/** The Mixpanel emulator in a child process, as the remote API would be. */
+async function startRemoteEmulator(dir: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx'), [join(import.meta.dirname, 'emulator-process.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`emulator process exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+export async function realPath(dir: string, redisUrl: string, prefix: string, days = 30): Promise<{ ms: number; activities: number; peakRssBytes: number }> {
+  const remote = await startRemoteEmulator(dir);
+  const { url } = remote;
   const redis = connectRedis(redisUrl);
   const store = new RecordStore(redis, prefix);
-  const config = mixpanelConfigSchema.parse({ projectId: '1', serviceAccountUser: 'sandbox', serviceAccountSecret: 'sandbox', exportBaseUrl: url, queryBaseUrl: url, backfillDays: 30, maxDaysPerRequest: 30 });
+  const config = mixpanelConfigSchema.parse({ projectId: '1', serviceAccountUser: 'sandbox', serviceAccountSecret: 'sandbox', exportBaseUrl: url, queryBaseUrl: url, backfillDays: Math.min(365, days + 1), maxDaysPerRequest: 30 });
   const sampler = rssSampler();
   const started = performance.now();
   let activities = 0;
@@ -76,6 +85,6 @@ export async function realPath(dir: string, redisUrl: string, prefix: string): P
   } finally {
     await clearPrefix(redis, prefix);
     redis.disconnect();
-    await closeServer(server);
+    remote.stop();
   }
 }
