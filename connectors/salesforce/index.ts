@@ -14,7 +14,7 @@ import { modstampStream } from './streams/modstamp-stream.ts';
 import { lineItemsStream } from './streams/line-items.ts';
 
 export { salesforceConfigSchema, type SalesforceConfig } from './config.ts';
-export { openSalesforceConnection } from './connection.ts';
+export { createSalesforceConnection, openSalesforceConnection, mapSalesforceError, type SalesforceSession } from './connection.ts';
 
 export const ACCOUNT_READ_FIELDS = ['Name', 'Website', 'Industry', 'NumberOfEmployees', 'OwnerId', 'CS_Manager__c', 'CS_Email_Domains__c', 'CS_Licensed_Seats__c', 'CS_Renewal_Date__c', 'IsDeleted', 'MasterRecordId'];
 
@@ -62,13 +62,15 @@ export const salesforceConnector = defineConnector<SalesforceConfig>({
   streams: [users, accounts, contacts, opportunities, lineItemsStream],
   async check(config, log) {
     try {
-      const { conn } = await openSalesforceConnection(config, log);
-      const available = await fieldNames(conn, 'Account');
-      const missing = [...ACCOUNT_READ_FIELDS, ...config.accountWriteFields].filter((f) => !available.has(f));
-      if (missing.length > 0) {
-        return { ok: false, message: `Connected, but Account lacks ${missing.join(', ')}: deploy the shipped metadata (connectors/salesforce/metadata) or map other fields` };
-      }
-      return { ok: true, message: `Connected to ${conn.instanceUrl} (API ${config.apiVersion}); every Account field Tidemark reads and writes exists` };
+      const session = await openSalesforceConnection(config, log);
+      const available = await fieldNames(session, 'Account');
+      const missingRead = ACCOUNT_READ_FIELDS.filter((f) => !available.has(f));
+      const missingWrite = config.accountWriteFields.filter((f) => !available.has(f));
+      const problems: string[] = [];
+      if (missingRead.length > 0) problems.push(`Account lacks the read field${missingRead.length > 1 ? 's' : ''} ${missingRead.join(', ')} (or the integration user cannot see ${missingRead.length > 1 ? 'them' : 'it'}): grant field-level read access or deploy the shipped metadata`);
+      if (missingWrite.length > 0) problems.push(`Account lacks the write-back field${missingWrite.length > 1 ? 's' : ''} ${missingWrite.join(', ')}: deploy the shipped metadata (connectors/salesforce/metadata) or map other fields in accountWriteFields`);
+      if (problems.length > 0) return { ok: false, message: `Connected to ${session.conn.instanceUrl}, but ${problems.join('; ')}` };
+      return { ok: true, message: `Connected to ${session.conn.instanceUrl} (API ${config.apiVersion}); every Account field Tidemark reads and writes exists` };
     } catch (err) {
       return { ok: false, message: errorMessage(err) };
     }

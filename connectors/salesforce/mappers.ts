@@ -85,7 +85,7 @@ export function mapLineItem(raw: z.infer<typeof rawLineItemSchema>): SalesforceO
     opportunityId: raw.OpportunityId,
     product2Id: raw.Product2Id,
     name: raw.Name,
-    productName: null,
+    productName: raw.Product2?.Name ?? null,
     quantity: raw.Quantity,
     totalPrice: raw.TotalPrice,
   };

@@ -1,7 +1,6 @@
 /** SOQL paging through jsforce (queryAll, so deleted and merged records arrive), one page per call. */
-import type { Connection } from 'jsforce';
 import { z } from 'zod';
-import { mapSalesforceError } from './connection.ts';
+import { mapSalesforceError, type SalesforceSession } from './connection.ts';
 import { describeSchema } from './raw-schemas.ts';
 
 const resultSchema = z.object({ done: z.boolean(), nextRecordsUrl: z.string().optional(), records: z.array(z.record(z.string(), z.unknown())) });
@@ -9,36 +8,52 @@ export type QueryPage = z.infer<typeof resultSchema>;
 
 /** SOQL datetime literal: UTC, no milliseconds (floored to the second), unquoted. */
 export function soqlDateTime(iso: string): string {
-  return new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const t = Date.parse(iso.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  if (Number.isNaN(t)) throw new TypeError(`not a datetime: ${iso}`);
+  return new Date(Math.floor(t / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function soqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-export async function* queryPages(conn: Connection, soql: string, what: string): AsyncGenerator<QueryPage> {
-  let page: QueryPage;
+function parsePage(value: unknown, what: string): QueryPage {
+  const parsed = resultSchema.safeParse(value);
+  if (!parsed.success) throw mapSalesforceError(new Error(`unexpected query response shape: ${parsed.error.issues[0]?.message ?? 'invalid'}`), what);
+  return parsed.data;
+}
+
+/** Runs a queryAll and yields each batch as Salesforce returns it (first page, then queryMore). */
+export async function* queryPages(session: SalesforceSession, soql: string, what: string): AsyncGenerator<QueryPage> {
+  const { conn } = session;
+  let raw: unknown;
   try {
-    page = resultSchema.parse(await conn.query(soql, { scanAll: true, autoFetch: false }));
+    raw = await conn.query(soql, { scanAll: true, autoFetch: false });
   } catch (err) {
-    throw mapSalesforceError(err, what);
+    throw mapSalesforceError(err, what, session.last());
   }
+  let page = parsePage(raw, what);
   yield page;
   while (!page.done && page.nextRecordsUrl) {
     try {
-      page = resultSchema.parse(await conn.queryMore(page.nextRecordsUrl));
+      raw = await conn.queryMore(page.nextRecordsUrl);
     } catch (err) {
-      throw mapSalesforceError(err, what);
+      throw mapSalesforceError(err, what, session.last());
     }
+    page = parsePage(raw, what);
     yield page;
   }
 }
 
 /** The names of the object's fields, by describe. */
-export async function fieldNames(conn: Connection, sobject: string): Promise<Set<string>> {
+export async function fieldNames(session: SalesforceSession, sobject: string): Promise<Set<string>> {
+  let raw: unknown;
   try {
-    return new Set(describeSchema.parse(await conn.sobject(sobject).describe()).fields.map((f) => f.name));
+    raw = await session.conn.sobject(sobject).describe();
   } catch (err) {
-    throw mapSalesforceError(err, `describe ${sobject}`);
+    throw mapSalesforceError(err, `describe ${sobject}`, session.last());
   }
+  const parsed = describeSchema.safeParse(raw);
+  if (!parsed.success) throw mapSalesforceError(new Error(`unexpected describe response for ${sobject}`), `describe ${sobject}`);
+  return new Set(parsed.data.fields.map((f) => f.name));
 }

@@ -64,6 +64,8 @@ export const rawLineItemSchema = z.looseObject({
   Name: text,
   Quantity: num,
   TotalPrice: num,
+  /** The parent product, when the query asked for Product2.Name. */
+  Product2: z.looseObject({ Name: text }).nullish(),
 });
 
 export const describeSchema = z.looseObject({ fields: z.array(z.looseObject({ name: z.string(), type: z.string() })) });

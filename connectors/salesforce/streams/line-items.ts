@@ -1,6 +1,7 @@
 /**
- * Opportunity line items are read in full each run (they change with their opportunity and are
- * few per account) and land as one partition, so removed line items disappear too.
+ * Opportunity line items have no useful modstamp filter of their own, so they are read in full
+ * each run (they are few per account) and land as one partition: line items removed in
+ * Salesforce disappear too. The product name comes along through Product2.Name.
  */
 import type { Page, PullContext, QuarantinedRecord, Stream } from '../../../src/contracts/connector.ts';
 import type { SalesforceOpportunityLineItem } from '../../../src/contracts/records.ts';
@@ -11,24 +12,25 @@ import { mapLineItem } from '../mappers.ts';
 import { fieldNames, queryPages } from '../query.ts';
 import { rawLineItemSchema } from '../raw-schemas.ts';
 
+export const LINE_ITEM_FIELDS = ['OpportunityId', 'Product2Id', 'Name', 'Quantity', 'TotalPrice'];
+
 export const lineItemsStream: Stream<SalesforceConfig, 'salesforce.opportunity_line_item'> = {
   name: 'opportunity_line_items',
   kind: 'salesforce.opportunity_line_item',
   async *pull(ctx: PullContext<SalesforceConfig>): AsyncGenerator<Page<'salesforce.opportunity_line_item'>> {
-    const { conn } = await openSalesforceConnection(ctx.config, ctx.log);
-    const available = await fieldNames(conn, 'OpportunityLineItem');
-    const select = ['Id', 'OpportunityId', 'Product2Id', 'Name', 'Quantity', 'TotalPrice'].filter((f) => f === 'Id' || available.has(f));
+    const session = await openSalesforceConnection(ctx.config, ctx.log, { signal: ctx.signal });
+    const available = await fieldNames(session, 'OpportunityLineItem');
+    const select = ['Id', ...LINE_ITEM_FIELDS.filter((f) => available.has(f))];
+    if (available.has('Product2Id')) select.push('Product2.Name');
     const records: SalesforceOpportunityLineItem[] = [];
     const quarantined: QuarantinedRecord[] = [];
-    let apiCalls = 1;
-    for await (const page of queryPages(conn, `SELECT ${select.join(', ')} FROM OpportunityLineItem ORDER BY Id`, 'OpportunityLineItem pull')) {
-      apiCalls += 1;
+    for await (const page of queryPages(session, `SELECT ${select.join(', ')} FROM OpportunityLineItem WHERE IsDeleted = false ORDER BY Id`, 'OpportunityLineItem pull')) {
       for (const raw of page.records) {
         const parsed = rawLineItemSchema.safeParse(raw);
         if (parsed.success) records.push(mapLineItem(parsed.data));
         else quarantined.push({ sourceId: typeof raw.Id === 'string' ? raw.Id : null, reason: zodReason(parsed.error.issues), raw: rawText(raw) });
       }
     }
-    yield { kind: 'salesforce.opportunity_line_item', records, quarantined, partition: 'all', checkpoint: {}, apiCalls };
+    yield { kind: 'salesforce.opportunity_line_item', records, quarantined, partition: 'all', checkpoint: {}, apiCalls: session.calls() };
   },
 };

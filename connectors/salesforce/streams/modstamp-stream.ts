@@ -29,8 +29,8 @@ export function modstampStream<K extends RecordKind, S extends z.ZodType>(spec: 
     name: spec.name,
     kind: spec.kind,
     async *pull(ctx: PullContext<SalesforceConfig>): AsyncGenerator<Page<K>> {
-      const { conn } = await openSalesforceConnection(ctx.config, ctx.log);
-      const available = await fieldNames(conn, spec.sobject);
+      const session = await openSalesforceConnection(ctx.config, ctx.log, { signal: ctx.signal });
+      const available = await fieldNames(session, spec.sobject);
       const wanted = [...new Set(['Id', 'SystemModstamp', ...spec.required, ...spec.fields(ctx.config)])];
       const missing = wanted.filter((f) => !available.has(f));
       const missingRequired = missing.filter((f) => f === 'Id' || f === 'SystemModstamp' || spec.required.includes(f));
@@ -48,10 +48,9 @@ export function modstampStream<K extends RecordKind, S extends z.ZodType>(spec: 
         conditions.push(`SystemModstamp > ${soqlDateTime(new Date(ctx.now.getTime() - ctx.config.firstSyncHorizonDays * 86_400_000).toISOString())}`);
       }
       const soql = `SELECT ${select.join(', ')} FROM ${spec.sobject}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY SystemModstamp ASC, Id ASC`;
-      let apiCalls = 1; // the describe
+      let reported = 0;
       let checkpoint = saved && typeof saved.modstamp === 'string' ? { modstamp: saved.modstamp, id: String(saved.id ?? '') } : null;
-      for await (const page of queryPages(conn, soql, `${spec.sobject} pull`)) {
-        apiCalls += 1;
+      for await (const page of queryPages(session, soql, `${spec.sobject} pull`)) {
         const records: RecordOf<K>[] = [];
         const quarantined: QuarantinedRecord[] = [];
         for (const raw of page.records) {
@@ -59,12 +58,13 @@ export function modstampStream<K extends RecordKind, S extends z.ZodType>(spec: 
           if (!parsed.success) {
             quarantined.push({ sourceId: typeof raw.Id === 'string' ? raw.Id : null, reason: zodReason(parsed.error.issues), raw: rawText(raw) });
           } else records.push(spec.map(parsed.data, ctx.config));
-          if (typeof raw.Id === 'string' && typeof raw.SystemModstamp === 'string') {
-            checkpoint = { modstamp: soqlDateTime(raw.SystemModstamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')), id: raw.Id };
+          if (typeof raw.Id === 'string' && typeof raw.SystemModstamp === 'string' && !Number.isNaN(Date.parse(raw.SystemModstamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')))) {
+            checkpoint = { modstamp: soqlDateTime(raw.SystemModstamp), id: raw.Id };
           }
         }
+        const apiCalls = session.calls() - reported;
+        reported += apiCalls;
         yield { kind: spec.kind, records, quarantined, checkpoint: checkpoint ?? {}, apiCalls };
-        apiCalls = 0;
       }
     },
   };
