@@ -6,7 +6,8 @@
  * Retries: jsforce 3.10.16 (lib/request.js) reads `options.retry.maxRetries` per request, where
  * the options are the transport defaults merged with what the Connection passes. We wrap this
  * connection's transport so every request carries `retry: { maxRetries: 0 }`; jsforce's global
- * defaults (HTTP proxy, timeout, redirects) stay as they are.
+ * defaults (HTTP proxy, timeout, redirects) stay as they are, except that loopback and NO_PROXY
+ * hosts bypass the proxy.
  */
 import { createSign } from 'node:crypto';
 import jsforce, { type Connection, type HttpRequest, type HttpRequestOptions } from 'jsforce';
@@ -122,6 +123,25 @@ async function fetchToken(config: SalesforceConfig, now: Date, signal?: AbortSig
   return { access_token: body.access_token, instance_url: body.instance_url, id: body.id };
 }
 
+/**
+ * jsforce sends every request through HTTP(S)_PROXY and knows no NO_PROXY (apis.md 2.1): loopback
+ * hosts (the emulators) and hosts listed in NO_PROXY go direct.
+ */
+export function bypassesProxy(url: string, noProxy = process.env.NO_PROXY ?? process.env.no_proxy ?? ''): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host === 'localhost' || host === '::1' || /^127\./.test(host)) return true;
+  return noProxy
+    .split(',')
+    .map((h) => h.trim().toLowerCase().replace(/:\d+$/, ''))
+    .filter(Boolean)
+    .some((h) => h === '*' || host === h.replace(/^\./, '') || host.endsWith(h.startsWith('.') ? h : `.${h}`));
+}
+
 export interface ConnectionOptions {
   now?: () => Date;
   signal?: AbortSignal;
@@ -154,7 +174,8 @@ export async function openSalesforceConnection(config: SalesforceConfig, log: Lo
   const send = transport.httpRequest.bind(transport);
   transport.httpRequest = (req: HttpRequest, reqOptions?: HttpRequestOptions) => {
     calls += 1;
-    const pending = send(req, { ...reqOptions, retry: { ...reqOptions?.retry, maxRetries: 0 } });
+    const direct = bypassesProxy(req.url) ? { httpProxy: undefined } : {};
+    const pending = send(req, { ...reqOptions, ...direct, retry: { ...reqOptions?.retry, maxRetries: 0 } });
     pending.then(
       (res) => {
         last = { status: res.statusCode, retryAfter: res.headers['retry-after'] ?? null };

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Stream } from '../../../src/contracts/connector.ts';
 import { salesforceConnector, salesforceConfigSchema, type SalesforceConfig } from '../../../connectors/salesforce/index.ts';
 import { soqlDateTime } from '../../../connectors/salesforce/query.ts';
+import { bypassesProxy } from '../../../connectors/salesforce/connection.ts';
 import { AuthError, BudgetError, RateLimitError, TransientError } from '../../../src/contracts/errors.ts';
 import { canonicalRecordSchema, type RecordKind } from '../../../src/contracts/records.ts';
 import { silentLogger } from '../../../src/logging/logger.ts';
@@ -217,5 +218,15 @@ describe('Salesforce connector on the wire', () => {
     expect(check.ok).toBe(false);
     expect(check.message).toMatch(/read fields Website, CS_Licensed_Seats__c/);
     expect(check.message).toMatch(/write-back field CS_NPS__c/);
+  });
+});
+
+describe('proxy bypass', () => {
+  it('sends loopback and NO_PROXY hosts direct, everything else through the proxy', () => {
+    expect(bypassesProxy('http://127.0.0.1:4010/services/data/v62.0/query', '')).toBe(true);
+    expect(bypassesProxy('http://localhost:4010/x', '')).toBe(true);
+    expect(bypassesProxy('https://acme.my.salesforce.com/x', '')).toBe(false);
+    expect(bypassesProxy('https://acme.my.salesforce.com/x', 'example.org, .salesforce.com')).toBe(true);
+    expect(bypassesProxy('https://salesforce.com.evil.test/x', '.salesforce.com')).toBe(false);
   });
 });
