@@ -55,7 +55,7 @@ export function surveyWebhookRouter(ctx: SyncContext, secret: string | undefined
     }
     const stored = await storeSurveyResponses(ctx, records);
     if (errors.length > 0) {
-      await ctx.logs.append(errors.map((e) => ({ status: 'quarantined' as const, source: 'surveys', kind: 'surveys.response', message: `webhook item ${e.line}: ${e.reason}` })), ctx.now());
+      await ctx.logs.append(errors.map((e) => ({ status: 'quarantined' as const, source: 'surveys', kind: 'surveys.response', message: `webhook item ${e.line}: ${e.reason}` })));
     }
     res.status(202).json({ accepted: records.length, new: stored.imported, duplicates: stored.unchanged, rejected: errors });
   });

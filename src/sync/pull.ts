@@ -72,9 +72,7 @@ async function persistPage(ctx: SyncContext, runId: string, source: SourceId, pa
         kind: page.kind,
         recordId: q.sourceId,
         message: `${q.reason} | raw: ${q.raw.slice(0, 500)}`,
-      })),
-      ctx.now(),
-    );
+      })));
   }
   return { records: valid.length, changed: outcome.inserted + outcome.updated, removed: outcome.removed, quarantined: problems.length };
 }

@@ -77,9 +77,7 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
         message: r.accountId
           ? `${kind}:${id} matched to ${r.accountId} by ${r.method}`
           : `${kind}:${id} unmatched: ${r.reason}${r.candidates.length > 0 ? ` (candidates ${r.candidates.join(', ')})` : ''}`,
-      })),
-      ctx.now(),
-    );
+      })));
   }
   const counters: Record<string, number> = { resolved: summary.resolved, unmatched: summary.unmatched, 'ms.resolve': Date.now() - started };
   for (const [reason, n] of Object.entries(summary.byReason)) counters[`unmatched.${reason}`] = n;

@@ -8,6 +8,7 @@ import type { RunMeta, RunRequest, RunView } from '../store/run-store.ts';
 import type { SyncContext } from './context.ts';
 import { RUNS_QUEUE, bullPrefix, DEFAULT_JOB_OPTIONS } from '../../jobs/queues.ts';
 
+// Run and log timestamps are wall-clock times; ctx.now() is the scoring "now" (TIDEMARK_NOW may pin it).
 export type RunStores = Pick<SyncContext, 'runs' | 'now' | 'state' | 'prefix'>;
 
 /** Sources a run covers: the ones asked for, else every enabled source. */
@@ -17,7 +18,7 @@ export async function enabledSources(ctx: Pick<SyncContext, 'state'>, configured
 }
 
 export async function requestRun(ctx: RunStores, connection: ConnectionOptions, request: RunRequest): Promise<RunMeta> {
-  const run = await ctx.runs.create(request, ctx.now());
+  const run = await ctx.runs.create(request, new Date());
   const queue = new Queue(RUNS_QUEUE, { connection, prefix: bullPrefix(ctx.prefix), defaultJobOptions: DEFAULT_JOB_OPTIONS });
   try {
     await queue.add('run', { runId: run.id }, { jobId: run.id, attempts: 1 });
@@ -58,10 +59,10 @@ export async function waitForRun(ctx: RunStores, connection: ConnectionOptions, 
 export async function startRun(ctx: SyncContext, runId: string | null, scheduledSources: SourceId[] | null): Promise<RunMeta> {
   let id = runId;
   if (id === null) {
-    const run = await ctx.runs.create({ sources: scheduledSources ?? [], full: false, dryRun: false, trigger: 'schedule' }, ctx.now());
+    const run = await ctx.runs.create({ sources: scheduledSources ?? [], full: false, dryRun: false, trigger: 'schedule' }, new Date());
     id = run.id;
   }
-  return ctx.runs.update(id, { status: 'running', stage: 'pull', startedAt: ctx.now().toISOString() });
+  return ctx.runs.update(id, { status: 'running', stage: 'pull', startedAt: new Date().toISOString() });
 }
 
 export async function finishRun(ctx: SyncContext, runId: string, err: unknown): Promise<void> {
@@ -69,11 +70,11 @@ export async function finishRun(ctx: SyncContext, runId: string, err: unknown): 
   await ctx.runs.update(runId, {
     status: failed ? 'failed' : 'succeeded',
     stage: 'done',
-    finishedAt: ctx.now().toISOString(),
+    finishedAt: new Date().toISOString(),
     error: failed ? errorMessage(err) : null,
   });
   if (failed) {
-    await ctx.logs.append([{ runId, status: 'error', message: `run failed: ${errorMessage(err)}` }], ctx.now());
+    await ctx.logs.append([{ runId, status: 'error', message: `run failed: ${errorMessage(err)}` }]);
     ctx.log.error({ runId, err: errorMessage(err) }, 'run failed');
   } else ctx.log.info({ runId }, 'run finished');
 }

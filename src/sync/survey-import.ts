@@ -27,8 +27,6 @@ export async function importSurveyText(
   const { records, errors } = parseSurveyFile(text, format, mapping);
   const stored = await storeSurveyResponses(ctx, records);
   await ctx.logs.append(
-    errors.map((e) => ({ status: 'quarantined' as const, source: 'surveys', kind: 'surveys.response', message: `${origin} line ${e.line}: ${e.reason}` })),
-    ctx.now(),
-  );
+    errors.map((e) => ({ status: 'quarantined' as const, source: 'surveys', kind: 'surveys.response', message: `${origin} line ${e.line}: ${e.reason}` })));
   return { ...stored, rejected: errors };
 }

@@ -53,7 +53,7 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: { d
   summary.planned = changes.length;
   for (const change of changes) {
     if (change.warnings.length > 0) {
-      await ctx.logs.append(change.warnings.map((w) => ({ runId, status: 'warning' as const, source: 'salesforce', kind: 'salesforce.account', recordId: change.accountId, accountId: change.accountId, message: w })), now);
+      await ctx.logs.append(change.warnings.map((w) => ({ runId, status: 'warning' as const, source: 'salesforce', kind: 'salesforce.account', recordId: change.accountId, accountId: change.accountId, message: w })));
     }
   }
   const paused = (await ctx.state.getSetting(WRITEBACK_PAUSED)) === 'true';
@@ -82,7 +82,7 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: { d
   const { conn } = await openSalesforceConnection(salesforceConfigSchema.parse(configured.config), ctx.log.child({ runId, stage: 'writeback' }));
   const problems = await preflightAccountFields(conn, OWNED_ACCOUNT_FIELDS);
   if (problems.length > 0) {
-    await ctx.logs.append(problems.map((message) => ({ runId, status: 'failed' as const, source: 'salesforce', kind: 'salesforce.account', message })), now);
+    await ctx.logs.append(problems.map((message) => ({ runId, status: 'failed' as const, source: 'salesforce', kind: 'salesforce.account', message })));
     await ctx.runs.incr(runId, { 'apiCalls.writeback': 1 });
     throw new ConfigError(`Write-back pre-flight failed, nothing was written:\n  ${problems.join('\n  ')}`);
   }
@@ -95,7 +95,7 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: { d
     if (!change || !account) continue;
     const modelVersion = modelVersions.get(r.accountId) ?? null;
     const audit: WriteAudit[] = change.diffs.map((d) => ({
-      at: now.toISOString(),
+      at: new Date().toISOString(),
       runId,
       modelVersion,
       field: d.field,

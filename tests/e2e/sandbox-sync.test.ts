@@ -12,7 +12,7 @@ import jsforce from 'jsforce';
 import { loadEnv } from '../../src/config/env.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
-import { waitForRun, summarizeRun } from '../../src/sync/run.ts';
+import { requestRun, waitForRun, summarizeRun } from '../../src/sync/run.ts';
 import { bullConnection } from '../../src/store/redis.ts';
 import { main } from '../../src/cli/main.ts';
 import { dropPrefix, testRedis, uniquePrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
@@ -169,6 +169,18 @@ describe('sandbox end to end', () => {
     expect(await patchCalls()).toBe(before);
     const bad = await cli(['health', 'preview', '--model', join(sandbox.datasetDir, 'manifest.json')]);
     expect(bad.code).not.toBe(0);
+  });
+
+  it('runs one at a time: a run asked for during another starts after it has finished', async () => {
+    const connection = bullConnection(sandbox.redisUrl);
+    const first = await requestRun(sandbox.services.ctx, connection, { sources: ['salesforce', 'zendesk', 'mixpanel'], full: true, dryRun: true, trigger: 'test' });
+    const second = await requestRun(sandbox.services.ctx, connection, { sources: ['zendesk'], full: false, dryRun: true, trigger: 'test' });
+    const b = await waitForRun(sandbox.services.ctx, connection, second.id, 60_000);
+    const a = await sandbox.services.ctx.runs.get(first.id);
+    expect(a?.status).toBe('succeeded');
+    expect(b.status).toBe('succeeded');
+    expect(Date.parse(b.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(a?.finishedAt ?? ''));
+    expect(b.counters.fieldsWritten ?? 0).toBe(0);
   });
 
   it('sync --wait from the CLI runs again and writes nothing when nothing changed', async () => {

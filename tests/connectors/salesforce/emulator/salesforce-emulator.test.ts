@@ -1,9 +1,9 @@
 /** The Salesforce emulator driven by the real jsforce 3.10.16 client. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sfId, startSalesforce, type RunningSalesforce } from '../helpers.ts';
-// Tidemark turns jsforce's own retries off (its error policy owns them): importing the connection
-// module applies that, so an injected 503 reaches the caller instead of being retried silently.
-import '../../../../connectors/salesforce/connection.ts';
+import { openSalesforceConnection } from '../../../../connectors/salesforce/connection.ts';
+import { salesforceConfigSchema } from '../../../../connectors/salesforce/config.ts';
+import { silentLogger } from '../../../../src/logging/logger.ts';
 
 const users = [{ Id: sfId('005', 1), Name: 'Olivia Owner', Email: 'olivia@vendor.com', IsActive: true }];
 const accounts = Array.from({ length: 2500 }, (_, i) => ({
@@ -194,7 +194,9 @@ describe('limits, sessions and faults', () => {
   });
 
   it('delivers injected 503s to jsforce and counts calls per route in stats', async () => {
-    const conn = await sf.connect();
+    // Tidemark's connection turns jsforce's own retries off (its error policy owns them), so an
+    // injected 503 reaches the caller instead of being retried silently.
+    const { conn } = await openSalesforceConnection(salesforceConfigSchema.parse({ loginUrl: sf.url, clientId: 'sandbox', clientSecret: 'sandbox' }), silentLogger());
     await sf.control('POST', '/__sandbox/faults', { route: 'GET /services/data/vXX.X/query', type: 'status', status: 503, count: 1 });
     await expect(conn.query('SELECT Id FROM User')).rejects.toBeDefined();
     const stats = await sf.stats();
