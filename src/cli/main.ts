@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   start: { run: async (a, io) => (await serve()).startCommand(a, io), help: 'start            run the product (sandbox when no source credentials are set)' },
   sandbox: {
     run: async (a, io) => (a[0] === 'generate' ? (await import('./commands/generate.ts')).generateCommand(a.slice(1), io) : (await serve()).sandboxCommand(a, io)),
-    help: 'sandbox [--dataset DIR] | sandbox generate --accounts N --seed S --out DIR',
+    help: 'sandbox [--dataset DIR] | sandbox generate --accounts N --seed S --out DIR [--now ISO] [--days D] [--events-per-user-day E]',
   },
   sync: { run: async (a, io) => (await import('./commands/sync.ts')).syncCommand(a, io), help: 'sync [SOURCE...] [--full] [--dry-run] [--wait]' },
   logs: { run: async (a, io) => (await import('./commands/logs.ts')).logsCommand(a, io), help: 'logs [--run ID] [--account ID] [--status S] [--source S] [--record ID] [--search TEXT]' },
