@@ -11,13 +11,16 @@ export const mixpanelConfigSchema = z.object({
   queryBaseUrl: z.url().optional(),
   /** Event and profile property that carries the Salesforce Account ID. */
   accountIdProperty: z.string().min(1).default('account_id'),
-  /** Days re-read before the last complete day, for late-arriving events. */
+  /** Complete days re-read on every run, up to and including the last complete day, for late-arriving events. */
   lateDataDays: z.number().int().min(0).max(60).default(5),
   /** How far back the first sync reaches. */
   backfillDays: z.number().int().min(1).max(365).default(90),
   /** Days per export request (a 90-day backfill is 3 requests, within 60/hour). */
   maxDaysPerRequest: z.number().int().min(1).max(100).default(30),
+  /** Until the response headers of a request arrive. */
   timeoutMs: z.number().int().min(1000).default(300_000),
+  /** Longest silence allowed while an export body streams. */
+  idleTimeoutMs: z.number().int().min(1000).default(120_000),
 });
 export type MixpanelConfig = z.infer<typeof mixpanelConfigSchema>;
 

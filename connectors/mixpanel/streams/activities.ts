@@ -4,21 +4,24 @@
  * that replaces that day whole, so re-reading the late-data window is idempotent.
  */
 import type { Page, PullContext, QuarantinedRecord, Stream } from '../../../src/contracts/connector.ts';
-import { request, zodReason } from '../../../src/sources/http.ts';
-import { exportBase, mixpanelAuth, MIXPANEL_AUTH_HINT, type MixpanelConfig } from '../config.ts';
-import { readJsonLines } from '../jsonl-reader.ts';
+import { zodReason } from '../../../src/sources/http.ts';
+import { exportBase, mixpanelAuth, type MixpanelConfig } from '../config.ts';
+import { streamExport } from '../export-client.ts';
 import { rawEventSchema } from '../raw-schemas.ts';
 import { DayAggregator, dayOf } from '../day-aggregator.ts';
 
 const DAY_MS = 86_400_000;
 const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
-/** The days to read this run: the backfill on a first or full sync, else from the late-data window on. */
+/**
+ * The days to read this run: the backfill on a first or full sync; else the day after the last
+ * complete one, moved back by lateDataDays (those complete days are read again for late events).
+ */
 export function exportRange(config: MixpanelConfig, checkpoint: PullContext<MixpanelConfig>['checkpoint'], full: boolean, now: Date): { from: string; to: string } {
   const to = now.toISOString().slice(0, 10);
   const earliest = addDays(to, -(config.backfillDays - 1));
   const complete = full ? null : checkpoint?.completeThrough;
-  let from = typeof complete === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(complete) ? addDays(complete, -config.lateDataDays) : earliest;
+  let from = typeof complete === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(complete) ? addDays(complete, 1 - config.lateDataDays) : earliest;
   if (from < earliest) from = earliest;
   if (from > to) from = to;
   return { from, to };
@@ -30,29 +33,23 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
   async *pull(ctx: PullContext<MixpanelConfig>): AsyncGenerator<Page<'mixpanel.activity'>> {
     const { config } = ctx;
     const range = exportRange(config, ctx.checkpoint, ctx.full, ctx.now);
+    const today = ctx.now.toISOString().slice(0, 10);
     for (let chunkFrom = range.from; chunkFrom <= range.to; chunkFrom = addDays(chunkFrom, config.maxDaysPerRequest)) {
       let chunkTo = addDays(chunkFrom, config.maxDaysPerRequest - 1);
       if (chunkTo > range.to) chunkTo = range.to;
       const url = `${exportBase(config)}/api/2.0/export?project_id=${encodeURIComponent(config.projectId)}&from_date=${chunkFrom}&to_date=${chunkTo}`;
-      const res = await request(url, {
-        upstream: 'mixpanel',
-        headers: { authorization: mixpanelAuth(config), accept: 'text/plain', 'accept-encoding': 'gzip' },
-        authHint: MIXPANEL_AUTH_HINT,
-        timeoutMs: config.timeoutMs,
-      });
       const aggregator = new DayAggregator(config.accountIdProperty);
       const quarantined: QuarantinedRecord[] = [];
-      if (res.body) {
-        for await (const line of readJsonLines(res.body, 'mixpanel')) {
-          const parsed = line.value === undefined ? null : rawEventSchema.safeParse(line.value);
-          if (!parsed || !parsed.success) {
-            quarantined.push({ sourceId: null, reason: parsed ? `export line ${line.line}: ${zodReason(parsed.error.issues)}` : `export line ${line.line}: not valid JSON`, raw: line.text.slice(0, 2000) });
-            continue;
-          }
-          const day = dayOf(parsed.data.properties.time);
-          if (day < chunkFrom || day > chunkTo) continue;
-          aggregator.add(parsed.data, `${chunkFrom}:${line.line}`);
+      const lines = streamExport({ url, authorization: mixpanelAuth(config), timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, signal: ctx.signal });
+      for await (const line of lines) {
+        const parsed = line.value === undefined ? null : rawEventSchema.safeParse(line.value);
+        if (!parsed || !parsed.success) {
+          quarantined.push({ sourceId: null, reason: parsed ? `export line ${line.line}: ${zodReason(parsed.error.issues)}` : `export line ${line.line}: not valid JSON`, raw: line.text.slice(0, 2000) });
+          continue;
         }
+        const day = dayOf(parsed.data.properties.time);
+        if (day < chunkFrom || day > chunkTo) continue;
+        aggregator.add(parsed.data, `${chunkFrom}:${line.line}`);
       }
       let first = true;
       for (let day = chunkFrom; day <= chunkTo; day = addDays(day, 1)) {
@@ -61,7 +58,8 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
           records: aggregator.take(day),
           quarantined: first ? quarantined : [],
           partition: day,
-          checkpoint: { completeThrough: day },
+          // Today is not complete yet: it never moves the checkpoint past yesterday.
+          checkpoint: { completeThrough: day < today ? day : addDays(today, -1) },
           apiCalls: first ? 1 : 0,
         };
         first = false;

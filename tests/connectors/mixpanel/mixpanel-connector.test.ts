@@ -56,7 +56,7 @@ describe('Mixpanel activities', () => {
       ['b', '001000000000001AAA', 1, ['login']],
     ]);
     expect(pages.flatMap((p) => p.quarantined)).toHaveLength(0);
-    expect(pages.at(-1)?.checkpoint).toEqual({ completeThrough: '2026-11-20' });
+    expect(pages.map((p) => p.checkpoint.completeThrough)).toEqual(['2026-11-17', '2026-11-18', '2026-11-19', '2026-11-19']);
   });
 
   it('quarantines a malformed line and lands the rest of the export', async () => {
@@ -68,7 +68,8 @@ describe('Mixpanel activities', () => {
 
   it('re-reads the late-data window from the checkpoint and never before the backfill', () => {
     expect(exportRange(config, { completeThrough: '2026-11-19' }, false, NOW)).toEqual({ from: '2026-11-17', to: '2026-11-20' });
-    expect(exportRange({ ...config, lateDataDays: 1 }, { completeThrough: '2026-11-19' }, false, NOW)).toEqual({ from: '2026-11-18', to: '2026-11-20' });
+    expect(exportRange({ ...config, lateDataDays: 1 }, { completeThrough: '2026-11-18' }, false, NOW)).toEqual({ from: '2026-11-18', to: '2026-11-20' });
+    expect(exportRange({ ...config, lateDataDays: 0 }, { completeThrough: '2026-11-18' }, false, NOW)).toEqual({ from: '2026-11-19', to: '2026-11-20' });
     expect(exportRange(config, { completeThrough: '2026-11-19' }, true, NOW)).toEqual({ from: '2026-11-17', to: '2026-11-20' });
   });
 

@@ -1,0 +1,102 @@
+/**
+ * The raw export request (fetch, service-account Basic auth, gzip) read as a stream of JSON
+ * lines. Timeouts are AbortSignals: one for the response headers and an idle one that fires when
+ * no bytes arrive for `idleTimeoutMs` (a long export may take minutes, a stalled one must not
+ * hang). Error statuses and error JSON bodies become typed errors:
+ * 401/403 AuthError, 429 RateLimitError (Retry-After), 400/402 ConfigError with Mixpanel's own
+ * words, 5xx, network errors and cut-off bodies TransientError.
+ */
+import { AuthError, ConfigError, RateLimitError, TidemarkError, TransientError } from '../../src/contracts/errors.ts';
+import { redactUrl, retryAfterMs } from '../../src/sources/http.ts';
+import { MIXPANEL_AUTH_HINT } from './config.ts';
+import { readJsonLines, type JsonLine } from './jsonl-reader.ts';
+
+export interface ExportRequest {
+  url: string;
+  authorization: string;
+  /** Until the response headers arrive. */
+  timeoutMs: number;
+  /** Longest silence allowed while the body streams. */
+  idleTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Mixpanel's error bodies: `{"error": "..."}`, sometimes with `"request"`. */
+export function mixpanelErrorText(text: string): string {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && 'error' in value && typeof value.error === 'string') return value.error;
+  } catch {
+    // not JSON: the text itself
+  }
+  return text.trim().slice(0, 300);
+}
+
+/** An error for a non-2xx answer. */
+export function exportHttpError(status: number, text: string, retryAfter: string | null, url: string): TidemarkError {
+  const detail = mixpanelErrorText(text);
+  if (status === 401 || status === 403) return new AuthError(`Mixpanel refused the credentials (HTTP ${status}: ${detail}). ${MIXPANEL_AUTH_HINT}`);
+  if (status === 429) return new RateLimitError('mixpanel', retryAfterMs(retryAfter), `Mixpanel rate limit (429): ${detail}`);
+  if (status === 402) return new ConfigError(`Mixpanel answered 402 (${detail}): the project's plan does not allow the export API`);
+  if (status >= 400 && status < 500) return new ConfigError(`Mixpanel rejected ${redactUrl(url)} (HTTP ${status}: ${detail}); check projectId, region and the date range`);
+  return new TransientError(`Mixpanel answered HTTP ${status} for ${redactUrl(url)}: ${detail}`);
+}
+
+/** A line that is an error object rather than an event (some proxies and old projects answer 200 with one). */
+export function errorLine(value: unknown): TidemarkError | null {
+  if (typeof value !== 'object' || value === null || 'event' in value || !('error' in value) || typeof value.error !== 'string') return null;
+  const message = value.error;
+  if (/rate limit/i.test(message)) return new RateLimitError('mixpanel', 60_000, `Mixpanel rate limit: ${message}`);
+  if (/auth|credential|permission|not allowed|invalid api/i.test(message)) return new AuthError(`Mixpanel refused the request: ${message}. ${MIXPANEL_AUTH_HINT}`);
+  return new TransientError(`Mixpanel export answered an error instead of events: ${message}`);
+}
+
+async function* watched(body: AsyncIterable<Uint8Array>, onChunk: () => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    onChunk();
+    yield chunk;
+  }
+}
+
+/** Opens the export and yields its lines; typed errors as described above. */
+export async function* streamExport(req: ExportRequest): AsyncGenerator<JsonLine> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = '';
+  const arm = (ms: number, what: string): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = what;
+      controller.abort();
+    }, ms);
+  };
+  const signal = req.signal ? AbortSignal.any([req.signal, controller.signal]) : controller.signal;
+  arm(req.timeoutMs, `no response within ${req.timeoutMs} ms`);
+  try {
+    let res: Response;
+    try {
+      res = await fetch(req.url, { headers: { authorization: req.authorization, accept: 'text/plain', 'accept-encoding': 'gzip' }, signal });
+    } catch (err) {
+      throw new TransientError(`Mixpanel export request to ${redactUrl(req.url)} failed: ${timedOut || (err as Error).message}`, { cause: err });
+    }
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      throw exportHttpError(res.status, text, res.headers.get('retry-after'), req.url);
+    }
+    if (!res.body) return;
+    arm(req.idleTimeoutMs, `no data for ${req.idleTimeoutMs} ms`);
+    try {
+      for await (const line of readJsonLines(watched(res.body, () => arm(req.idleTimeoutMs, `no data for ${req.idleTimeoutMs} ms`)), 'mixpanel')) {
+        const failure = line.line === 1 ? errorLine(line.value) : null;
+        if (failure) throw failure;
+        yield line;
+      }
+    } catch (err) {
+      if (timedOut && !(err instanceof TidemarkError && err.kind !== 'transient')) throw new TransientError(`Mixpanel export stalled (${timedOut}); it will be read again`, { cause: err });
+      throw err;
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
