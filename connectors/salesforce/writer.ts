@@ -88,3 +88,53 @@ export async function writeAccounts(
   }
   return { results, apiCalls };
 }
+
+const bulkRowSchema = z.record(z.string(), z.unknown());
+
+/**
+ * One Bulk API 2.0 ingest job for a large change set. jsforce takes the CSV columns from the
+ * first record, so every row carries every changed column: fields a record does not change are
+ * sent with the value Salesforce already holds (`current`), which changes nothing. Results are
+ * joined back per record on sf__Id (their order is not guaranteed).
+ */
+export async function writeAccountsBulk(
+  conn: Connection,
+  changes: ReadonlyArray<{ accountId: string; values: Record<string, FieldValue> }>,
+  current: ReadonlyMap<string, Record<string, unknown>>,
+  options: { pollTimeoutMs?: number; pollIntervalMs?: number } = {},
+): Promise<RecordWriteResult[]> {
+  const columns = [...new Set(changes.flatMap((c) => Object.keys(c.values)))].sort();
+  const rows = changes.map((c) => {
+    const row: Record<string, unknown> = { Id: c.accountId };
+    for (const col of columns) row[col] = col in c.values ? c.values[col] : (current.get(c.accountId)?.[col] ?? null);
+    return row;
+  });
+  let results: { successfulResults: unknown[]; failedResults: unknown[]; unprocessedRecords: unknown[] };
+  try {
+    results = (await conn.bulk2.loadAndWaitForResults({
+      object: 'Account',
+      operation: 'update',
+      input: rows as Array<Record<string, string>>,
+      pollTimeout: options.pollTimeoutMs ?? 15 * 60_000,
+      pollInterval: options.pollIntervalMs ?? 2_000,
+    })) as unknown as typeof results;
+  } catch (err) {
+    const code = typeof err === 'object' && err !== null && 'errorCode' in err ? String(err.errorCode) : '';
+    if (code === 'REQUEST_LIMIT_EXCEEDED') throw new BudgetError('Salesforce REQUEST_LIMIT_EXCEEDED: the org has used its daily API requests; write-back resumes when budget returns');
+    throw new TransientError(`Salesforce Bulk API job failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const byId = new Map<string, RecordWriteResult>();
+  for (const raw of results.successfulResults) {
+    const r = bulkRowSchema.parse(raw);
+    const id = String(r.sf__Id ?? r.Id ?? '');
+    if (id) byId.set(id, { accountId: id, success: true, statusCode: null, message: null });
+  }
+  for (const raw of results.failedResults) {
+    const r = bulkRowSchema.parse(raw);
+    const id = String(r.Id ?? r.sf__Id ?? '');
+    const error = String(r.sf__Error ?? 'UNKNOWN:failed');
+    const [statusCode, ...rest] = error.split(':');
+    if (id) byId.set(id, { accountId: id, success: false, statusCode: statusCode || 'UNKNOWN', message: rest.join(':') || error });
+  }
+  return changes.map((c) => byId.get(c.accountId) ?? { accountId: c.accountId, success: false, statusCode: 'NOT_PROCESSED', message: 'the Bulk API job did not process this record' });
+}

@@ -26,6 +26,8 @@ export const envSchema = z.object({
   TIDEMARK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   TIDEMARK_WRITEBACK_BATCH: z.coerce.number().int().min(1).max(200).default(200),
+  TIDEMARK_WRITEBACK_BULK_THRESHOLD: z.coerce.number().int().min(1).default(2000),
+  TIDEMARK_API_BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.2),
   TIDEMARK_SCHEDULE: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 

@@ -166,6 +166,17 @@ export class StateStore {
     return items.map((t) => writeAuditSchema.parse(JSON.parse(t)));
   }
 
+  /** API calls Tidemark made on a UTC day (pulls and writes), for the daily budget share. */
+  async addApiCalls(day: string, calls: number): Promise<void> {
+    if (calls <= 0) return;
+    const key = `${this.k.settings}:api-calls:${day}`;
+    await this.redis.multi().incrby(key, Math.round(calls)).expire(key, 3 * 86_400).exec();
+  }
+
+  async apiCallsOn(day: string): Promise<number> {
+    return Number((await this.redis.get(`${this.k.settings}:api-calls:${day}`)) ?? 0);
+  }
+
   async getSetting(name: string): Promise<string | null> {
     return this.redis.hget(this.k.settings, name);
   }

@@ -29,7 +29,14 @@ export interface SyncContext {
   /** The run's "now" (TIDEMARK_NOW pins it). */
   now: () => Date;
   sources: Partial<Record<SourceId, ConfiguredSource>>;
-  options: { successPlanLookbackDays: number; writebackBatchSize: number };
+  options: {
+    successPlanLookbackDays: number;
+    writebackBatchSize: number;
+    /** Changed accounts above which write-back uses one Bulk API 2.0 job (default 2,000). */
+    writebackBulkThreshold?: number;
+    /** Share of the org's daily API requests Tidemark may use (default 0.2). */
+    apiBudgetShare?: number;
+  };
 }
 
 export function createSyncContext(input: Omit<SyncContext, 'records' | 'checkpoints' | 'runs' | 'logs' | 'state'>): SyncContext {

@@ -38,6 +38,7 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
       summary.removed += landed.removed;
       summary.quarantined += landed.quarantined;
       summary.apiCalls += page.apiCalls;
+      if (source === 'salesforce') await ctx.state.addApiCalls(new Date().toISOString().slice(0, 10), page.apiCalls);
       await ctx.runs.incr(runId, {
         [`records.${source}`]: landed.records,
         [`changed.${source}`]: landed.changed + landed.removed,

@@ -93,6 +93,9 @@ export interface RunSummary {
   writeFailures: number;
   writebackApiCalls: number;
   apiCalls: number;
+  /** The org's daily API requests left after the run, and Tidemark's remaining share (null when write-back did not read /limits). */
+  budget: { max: number; remaining: number; tidemarkAllowance: number } | null;
+  deferredWrites: number;
   dryRun: boolean;
 }
 
@@ -119,6 +122,8 @@ export function summarizeRun(run: RunView): RunSummary {
     writeFailures: c.writeFailures ?? 0,
     writebackApiCalls: c['apiCalls.writeback'] ?? 0,
     apiCalls: pullCalls + (c['apiCalls.writeback'] ?? 0),
+    budget: c['budget.max'] === undefined ? null : { max: c['budget.max'], remaining: c['budget.remaining'] ?? 0, tidemarkAllowance: c['budget.allowance'] ?? 0 },
+    deferredWrites: c.deferredWrites ?? 0,
     dryRun: run.dryRun,
   };
 }
@@ -133,7 +138,8 @@ export function formatSummary(s: RunSummary): string {
   lines.push(`  resolve: ${s.resolved} records matched to accounts, ${s.unmatched} unmatched`);
   lines.push(`  score: ${s.accountsScored} accounts scored`);
   lines.push(`  write-back: ${s.fieldsWritten} fields written on ${s.accountsWritten} accounts, ${s.writeFailures} failed, ${s.writebackApiCalls} API calls`);
-  lines.push(`  API calls in all: ${s.apiCalls}`);
+  if (s.deferredWrites > 0) lines.push(`  deferred to the next run (API budget): ${s.deferredWrites} accounts`);
+  lines.push(`  API calls in all: ${s.apiCalls}${s.budget ? `; Salesforce daily budget left ${s.budget.remaining} of ${s.budget.max} (Tidemark's share left ${s.budget.tidemarkAllowance})` : ''}`);
   if (s.error) lines.push(`  error: ${s.error}`);
   return lines.join('\n');
 }

@@ -1,0 +1,150 @@
+/**
+ * The write-back stage against the Salesforce emulator and a real Redis: zero calls when nothing
+ * changed, ceil(changed/200) collection calls, one Bulk API job above the threshold, the
+ * missing-field pre-flight error, record failures logged and retried, the budget cap, dry runs.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { salesforceConnector, salesforceConfigSchema } from '../../connectors/salesforce/index.ts';
+import type { SalesforceAccount } from '../../src/contracts/records.ts';
+import { ConfigError } from '../../src/contracts/errors.ts';
+import { silentLogger } from '../../src/logging/logger.ts';
+import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
+import { writebackRun } from '../../src/sync/writeback.ts';
+import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
+import { sfId, startSalesforce, type RunningSalesforce } from '../connectors/salesforce/helpers.ts';
+
+const N = 450;
+const ids = Array.from({ length: N }, (_, i) => sfId('001', i + 1));
+const redis = testRedis();
+let sf: RunningSalesforce;
+let prefix = '';
+let ctx: SyncContext;
+
+function account(id: string, fields: Record<string, unknown>): SalesforceAccount {
+  return { kind: 'salesforce.account', id, name: id, website: null, emailDomains: [], licensedSeats: null, renewalDate: null, ownerId: null, csmId: null, industry: null, employees: null, isDeleted: false, masterRecordId: null, modstamp: '2026-11-01T00:00:00Z', fields };
+}
+
+async function setUp(changed: number, options: Partial<SyncContext['options']> = {}): Promise<void> {
+  prefix = uniquePrefix('wb');
+  ctx = createSyncContext({
+    redis,
+    prefix,
+    log: silentLogger(),
+    now: () => new Date('2026-11-20T12:00:00Z'),
+    sources: { salesforce: { connector: salesforceConnector as never, config: salesforceConfigSchema.parse({ loginUrl: sf.url, clientId: 'sandbox', clientSecret: 'sandbox' }) } },
+    options: { successPlanLookbackDays: 90, writebackBatchSize: 200, ...options },
+  });
+  await ctx.records.upsert('salesforce.account', ids.map((id) => account(id, { CS_Health_Score__c: 50, CS_Health_Band__c: 'Yellow' })));
+  await ctx.state.saveDesired(ids.map((id, i) => [id, { modelVersion: 'test-1', fields: i < changed ? { CS_Health_Score__c: 50 + (i % 30) + 1, CS_Health_Band__c: i % 50 === 0 ? 'Red' : 'Yellow' } : { CS_Health_Score__c: 50, CS_Health_Band__c: 'Yellow' } }]));
+}
+
+async function calls(): Promise<Record<string, number>> {
+  const stats = await sf.stats();
+  return Object.fromEntries(Object.entries(stats).map(([route, byStatus]) => [route, Object.values(byStatus).reduce((a, b) => a + b, 0)]));
+}
+const delta = (after: Record<string, number>, before: Record<string, number>, route: string): number => (after[route] ?? 0) - (before[route] ?? 0);
+const PATCH = 'PATCH /services/data/vXX.X/composite/sobjects';
+const run = async (): Promise<string> => (await ctx.runs.create({ sources: ['salesforce'], full: false, dryRun: false, trigger: 'test' }, new Date())).id;
+
+beforeAll(async () => {
+  sf = await startSalesforce({ Account: ids.map((Id) => ({ Id, Name: Id, CS_Health_Score__c: 50, CS_Health_Band__c: 'Yellow' })) });
+});
+afterEach(async () => {
+  await dropPrefix(redis, prefix);
+  await sf.control('POST', '/__sandbox/limits', { dailyApiRequests: { max: 1_000_000, remaining: 1_000_000 } });
+});
+afterAll(async () => {
+  await sf.close();
+  redis.disconnect();
+});
+
+describe('write-back', () => {
+  it('makes no Salesforce call at all when nothing changed', async () => {
+    await setUp(0);
+    const before = await calls();
+    const summary = await writebackRun(ctx, await run(), { dryRun: false });
+    expect(summary).toMatchObject({ planned: 0, apiCalls: 0, fieldsWritten: 0 });
+    expect(Object.values(await calls()).reduce((a, b) => a + b, 0)).toBe(Object.values(before).reduce((a, b) => a + b, 0));
+  });
+
+  it('writes 401 changed accounts in exactly ceil(401/200) = 3 collection calls, and audits them', async () => {
+    await setUp(401);
+    const before = await calls();
+    const runId = await run();
+    const summary = await writebackRun(ctx, runId, { dryRun: false });
+    expect(summary.accountsWritten).toBe(401);
+    expect(delta(await calls(), before, PATCH)).toBe(3);
+    const row = (await sf.connect()).query<{ CS_Health_Score__c: number; CS_Health_Updated__c: string | null }>(`SELECT CS_Health_Score__c, CS_Health_Updated__c FROM Account WHERE Id = '${ids[1]}'`);
+    const r = (await row).records[0];
+    expect(r?.CS_Health_Score__c).toBe(52);
+    expect(r?.CS_Health_Updated__c).toBeTruthy();
+    const audit = await ctx.state.writes(ids[1] as string);
+    expect(audit.map((a) => [a.field, a.old, a.new, a.runId, a.modelVersion])).toContainEqual(['CS_Health_Score__c', 50, 52, runId, 'test-1']);
+    const again = await writebackRun(ctx, await run(), { dryRun: false });
+    expect(again.planned).toBe(0);
+  });
+
+  it('uses one Bulk API 2.0 job above the threshold and joins its results per record', async () => {
+    await setUp(300, { writebackBulkThreshold: 250 });
+    const before = await calls();
+    const summary = await writebackRun(ctx, await run(), { dryRun: false });
+    const after = await calls();
+    expect(summary.accountsWritten).toBe(300);
+    expect(delta(after, before, 'POST /services/data/vXX.X/jobs/ingest')).toBe(1);
+    expect(delta(after, before, PATCH)).toBe(0);
+  });
+
+  it('refuses to write anything when a mapped field is missing, naming it', async () => {
+    await setUp(10);
+    await sf.control('POST', '/__sandbox/describe', { missingFields: ['Account.CS_Health_Score__c'] });
+    try {
+      const before = await calls();
+      const err = await writebackRun(ctx, await run(), { dryRun: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(String(err)).toMatch(/CS_Health_Score__c does not exist on Account: deploy the shipped metadata/);
+      expect(delta(await calls(), before, PATCH)).toBe(0);
+    } finally {
+      await sf.control('POST', '/__sandbox/describe', { missingFields: [] });
+    }
+  });
+
+  it('retries a locked record within the run, logs a validation failure and writes it on the next run', async () => {
+    await setUp(5);
+    await sf.control('POST', '/__sandbox/record-faults', { id: ids[0], statusCode: 'UNABLE_TO_LOCK_ROW', count: 1 });
+    await sf.control('POST', '/__sandbox/record-faults', { id: ids[1], statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Score must be reviewed', count: 1 });
+    const first = await writebackRun(ctx, await run(), { dryRun: false });
+    expect(first).toMatchObject({ accountsWritten: 4, failures: 1 });
+    const failed = await ctx.logs.query({ status: 'failed' });
+    expect(failed[0]?.message).toMatch(/FIELD_CUSTOM_VALIDATION_EXCEPTION: Score must be reviewed/);
+    const second = await writebackRun(ctx, await run(), { dryRun: false });
+    expect(second).toMatchObject({ planned: 1, accountsWritten: 1, failures: 0 });
+  });
+
+  it('stays within its share of the daily API budget: band changes first, the rest deferred', async () => {
+    await setUp(450, { apiBudgetShare: 0.2 });
+    // 20% of 20 = 4 calls: describe and /limits leave 2 collection calls (400 accounts).
+    await sf.control('POST', '/__sandbox/limits', { dailyApiRequests: { max: 20, remaining: 20 } });
+    const runId = await run();
+    const before = await calls();
+    const summary = await writebackRun(ctx, runId, { dryRun: false });
+    expect(delta(await calls(), before, PATCH)).toBe(2);
+    expect(summary.accountsWritten).toBe(400);
+    const deferred = await ctx.logs.query({ status: 'skipped', runId, limit: 100 });
+    expect(deferred).toHaveLength(50);
+    expect(deferred[0]?.message).toMatch(/deferred to the next run: the API budget/);
+    const bandChanges = ids.filter((_, i) => i % 50 === 0);
+    expect(deferred.some((d) => bandChanges.includes(d.accountId ?? ''))).toBe(false);
+    expect((await ctx.runs.get(runId))?.counters['budget.max']).toBe(20);
+  });
+
+  it('a dry run writes nothing and logs what it would write', async () => {
+    await setUp(3);
+    const before = await calls();
+    const runId = (await ctx.runs.create({ sources: ['salesforce'], full: false, dryRun: true, trigger: 'test' }, new Date())).id;
+    await writebackRun(ctx, runId, { dryRun: true });
+    expect(Object.values(await calls()).reduce((a, b) => a + b, 0)).toBe(Object.values(before).reduce((a, b) => a + b, 0));
+    const logs = await ctx.logs.query({ runId, status: 'skipped' });
+    expect(logs).toHaveLength(3);
+    expect(logs[0]?.message).toMatch(/dry run: would write CS_Health_Score__c 50 -> \d+/);
+  });
+});
