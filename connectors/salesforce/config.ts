@@ -17,6 +17,8 @@ export const salesforceConfigSchema = z
     /** The Account fields Tidemark writes, read back during the pull to diff against. */
     accountWriteFields: z.array(z.string().regex(/^\w+$/)).default([...OWNED_FIELD_NAMES]),
     timeoutMs: z.number().int().min(1000).default(120_000),
+    /** Records per query batch (Sforce-Query-Options: batchSize; Salesforce may return fewer). */
+    batchSize: z.number().int().min(200).max(2000).default(2000),
   })
   .refine((c) => c.authFlow !== 'client-credentials' || Boolean(c.clientSecret), { message: 'the client-credentials flow needs the consumer secret', path: ['clientSecret'] })
   .refine((c) => c.authFlow !== 'jwt-bearer' || Boolean(c.username && c.privateKey), { message: 'the JWT bearer flow needs the integration username and the PEM private key', path: ['privateKey'] })

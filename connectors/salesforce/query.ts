@@ -24,11 +24,12 @@ function parsePage(value: unknown, what: string): QueryPage {
 }
 
 /** Runs a queryAll and yields each batch as Salesforce returns it (first page, then queryMore). */
-export async function* queryPages(session: SalesforceSession, soql: string, what: string): AsyncGenerator<QueryPage> {
+export async function* queryPages(session: SalesforceSession, soql: string, what: string, batchSize = 2000): AsyncGenerator<QueryPage> {
   const { conn } = session;
+  const headers = { 'Sforce-Query-Options': `batchSize=${batchSize}` };
   let raw: unknown;
   try {
-    raw = await conn.query(soql, { scanAll: true, autoFetch: false });
+    raw = await conn.query(soql, { scanAll: true, autoFetch: false, headers });
   } catch (err) {
     throw mapSalesforceError(err, what, session.last());
   }
@@ -36,7 +37,7 @@ export async function* queryPages(session: SalesforceSession, soql: string, what
   yield page;
   while (!page.done && page.nextRecordsUrl) {
     try {
-      raw = await conn.queryMore(page.nextRecordsUrl);
+      raw = await conn.queryMore(page.nextRecordsUrl, { headers, autoFetch: false, scanAll: true, maxFetch: 10_000, responseTarget: 'QueryResult' });
     } catch (err) {
       throw mapSalesforceError(err, what, session.last());
     }

@@ -24,7 +24,7 @@ export const lineItemsStream: Stream<SalesforceConfig, 'salesforce.opportunity_l
     if (available.has('Product2Id')) select.push('Product2.Name');
     const records: SalesforceOpportunityLineItem[] = [];
     const quarantined: QuarantinedRecord[] = [];
-    for await (const page of queryPages(session, `SELECT ${select.join(', ')} FROM OpportunityLineItem WHERE IsDeleted = false ORDER BY Id`, 'OpportunityLineItem pull')) {
+    for await (const page of queryPages(session, `SELECT ${select.join(', ')} FROM OpportunityLineItem WHERE IsDeleted = false ORDER BY Id`, 'OpportunityLineItem pull', ctx.config.batchSize)) {
       for (const raw of page.records) {
         const parsed = rawLineItemSchema.safeParse(raw);
         if (parsed.success) records.push(mapLineItem(parsed.data));

@@ -50,7 +50,7 @@ export function modstampStream<K extends RecordKind, S extends z.ZodType>(spec: 
       const soql = `SELECT ${select.join(', ')} FROM ${spec.sobject}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY SystemModstamp ASC, Id ASC`;
       let reported = 0;
       let checkpoint = saved && typeof saved.modstamp === 'string' ? { modstamp: saved.modstamp, id: String(saved.id ?? '') } : null;
-      for await (const page of queryPages(session, soql, `${spec.sobject} pull`)) {
+      for await (const page of queryPages(session, soql, `${spec.sobject} pull`, ctx.config.batchSize)) {
         const records: RecordOf<K>[] = [];
         const quarantined: QuarantinedRecord[] = [];
         for (const raw of page.records) {
