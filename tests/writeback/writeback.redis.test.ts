@@ -10,6 +10,7 @@ import { ConfigError } from '../../src/contracts/errors.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
 import { writebackRun } from '../../src/sync/writeback.ts';
+import { revertRun } from '../../src/sync/writeback-revert.ts';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
 import { sfId, startSalesforce, type RunningSalesforce } from '../connectors/salesforce/helpers.ts';
 
@@ -135,6 +136,20 @@ describe('write-back', () => {
     const bandChanges = ids.filter((_, i) => i % 50 === 0);
     expect(deferred.some((d) => bandChanges.includes(d.accountId ?? ''))).toBe(false);
     expect((await ctx.runs.get(runId))?.counters['budget.max']).toBe(20);
+  });
+
+  it('reverts a run: the values it replaced are written back and audited', async () => {
+    await setUp(5);
+    const runId = await run();
+    await writebackRun(ctx, runId, { dryRun: false });
+    const conn = await sf.connect();
+    const read = async (): Promise<number | undefined> => (await conn.query<{ CS_Health_Score__c: number }>(`SELECT CS_Health_Score__c FROM Account WHERE Id = '${ids[3]}'`)).records[0]?.CS_Health_Score__c;
+    expect(await read()).toBe(54);
+    const result = await revertRun(ctx, runId);
+    expect(result).toMatchObject({ accounts: 5, failed: 0 });
+    expect(await read()).toBe(50);
+    expect((await ctx.state.writes(ids[3] as string)).find((w) => w.outcome === 'reverted')).toMatchObject({ runId: `revert:${runId}`, field: 'CS_Health_Score__c', new: 50 });
+    await expect(revertRun(ctx, 'run-404')).rejects.toThrow(/wrote nothing that can be reverted/);
   });
 
   it('a dry run writes nothing and logs what it would write', async () => {

@@ -1,11 +1,10 @@
 /** Write-back: pause, resume, revert a run; field mapping and its pre-flight check against Salesforce. */
 import { z } from 'zod';
+import { revertRun, NothingToRevertError } from '../../sync/writeback-revert.ts';
 import { WRITEBACK_PAUSED } from '../../sync/writeback.ts';
 import { OWNED_ACCOUNT_FIELDS } from '../../writeback/field-specs.ts';
-import type { FieldValue } from '../../writeback/plan.ts';
-import { preflightAccountFields, writeAccounts } from '../../../connectors/salesforce/writer.ts';
+import { preflightAccountFields } from '../../../connectors/salesforce/writer.ts';
 import { openSalesforceConnection, salesforceConfigSchema } from '../../../connectors/salesforce/index.ts';
-import type { WriteAudit } from '../../store/state-store.ts';
 import { audit, idSchema, type ApiDeps } from '../deps.ts';
 import { HttpError } from '../http-errors.ts';
 import type { ApiRoutes } from '../route-kit.ts';
@@ -41,32 +40,14 @@ export function writebackRoutes(api: ApiRoutes, deps: ApiDeps): void {
   api.add(
     { method: 'post', path: '/writeback/revert', tag: 'writeback', role: 'admin', body: z.object({ runId: idSchema }), summary: 'Write back the values an earlier run replaced' },
     async ({ body, principal }) => {
-      const changes: Array<{ accountId: string; values: Record<string, FieldValue> }> = [];
-      for await (const batch of ctx.records.scan('salesforce.account')) {
-        for (const a of batch) {
-          const writes = (await ctx.state.writes(a.id, 500)).filter((w) => w.runId === body.runId && w.outcome === 'written');
-          if (writes.length === 0) continue;
-          const values: Record<string, FieldValue> = {};
-          for (const w of writes) values[w.field] = (w.old ?? null) as FieldValue;
-          changes.push({ accountId: a.id, values });
-        }
+      try {
+        const result = await revertRun(ctx, body.runId);
+        await audit(deps, principal, 'writeback.revert', body.runId, `${result.accounts - result.failed} accounts reverted, ${result.failed} failed`);
+        return result;
+      } catch (err) {
+        if (err instanceof NothingToRevertError) throw new HttpError(404, 'not found', err.message);
+        throw err;
       }
-      if (changes.length === 0) throw new HttpError(404, 'not found', `run ${body.runId} wrote nothing that can be reverted`);
-      const { conn } = await connection(deps);
-      const { results, apiCalls } = await writeAccounts(conn, changes, ctx.options.writebackBatchSize);
-      const now = new Date().toISOString();
-      const byId = new Map(changes.map((c) => [c.accountId, c]));
-      for (const r of results) {
-        const change = byId.get(r.accountId);
-        if (!change) continue;
-        const entries: WriteAudit[] = Object.entries(change.values).map(([field, value]) => ({
-          at: now, runId: `revert:${body.runId}`, modelVersion: null, field, old: null, new: value, outcome: r.success ? 'reverted' : 'failed', error: r.success ? null : `${r.statusCode}: ${r.message}`,
-        }));
-        await ctx.state.appendWrites(r.accountId, entries);
-      }
-      const failed = results.filter((r) => !r.success).length;
-      await audit(deps, principal, 'writeback.revert', body.runId, `${results.length - failed} accounts reverted, ${failed} failed`);
-      return { accounts: results.length, failed, apiCalls };
     },
   );
 

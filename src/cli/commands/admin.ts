@@ -19,9 +19,29 @@ export async function resetCommand(argv: string[], io: CliIO): Promise<number> {
 }
 
 export async function writebackCommand(argv: string[], io: CliIO): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { run: { type: 'string' }, json: { type: 'boolean' } } });
   const action = positionals[0];
-  if (action !== 'pause' && action !== 'resume') throw new UsageError('usage: writeback pause | writeback resume');
+  if (action === 'revert') {
+    if (!values.run) throw new UsageError('usage: writeback revert --run RUN_ID');
+    const runId = values.run;
+    // Reverting writes to Salesforce, so it needs the credentials of this process's environment.
+    const { sourcesFromEnv } = await import('../../config/sources-from-env.ts');
+    const { loadEnv } = await import('../../config/env.ts');
+    const { revertRun } = await import('../../sync/writeback-revert.ts');
+    return withContext(async (ctx) => {
+      ctx.sources = sourcesFromEnv(loadEnv());
+      const result = await revertRun(ctx, runId);
+      const paused = (await ctx.state.getSetting(WRITEBACK_PAUSED)) === 'true';
+      print(
+        io,
+        `${result.accounts - result.failed} accounts reverted to the values before ${runId}, ${result.failed} failed, ${result.apiCalls} API calls` +
+          (paused ? '' : '\nwrite-back is not paused: the next run writes the computed values again (npm run tidemark -- writeback pause keeps the reverted ones)'),
+        { ...result, writebackPaused: paused },
+      );
+      return result.failed > 0 ? 1 : 0;
+    });
+  }
+  if (action !== 'pause' && action !== 'resume') throw new UsageError('usage: writeback pause | writeback resume | writeback revert --run RUN_ID');
   return withContext(async (ctx) => {
     await ctx.state.setSetting(WRITEBACK_PAUSED, action === 'pause' ? 'true' : 'false');
     print(io, action === 'pause' ? 'write-back paused: runs compute but write nothing to Salesforce' : 'write-back resumed', { paused: action === 'pause' });
