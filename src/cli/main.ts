@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   logs: { run: async (a, io) => (await import('./commands/logs.ts')).logsCommand(a, io), help: 'logs [--run ID] [--account ID] [--status S] [--source S] [--record ID] [--search TEXT]' },
   resolve: { run: async (a, io) => (await import('./commands/resolve.ts')).resolveCommand(a, io), help: 'resolve --explain KIND:ID | resolve --report [--truth FILE]' },
   health: { run: async (a, io) => (await import('./commands/health.ts')).healthCommand(a, io), help: 'health preview --model FILE | health backtest [--model FILE] [--truth FILE]' },
+  rules: { run: async (a, io) => (await import('./commands/rules.ts')).rulesCommand(a, io), help: 'rules list | rules add --type T ... --reason TEXT | rules delete ID' },
   unmatched: { run: async (a, io) => (await admin()).unmatchedCommand(a, io), help: 'unmatched [--source S] [--reason R]' },
   writes: { run: async (a, io) => (await admin()).writesCommand(a, io), help: 'writes --account ID' },
   writeback: { run: async (a, io) => (await admin()).writebackCommand(a, io), help: 'writeback pause | writeback resume | writeback revert --run ID' },

@@ -171,6 +171,26 @@ describe('sandbox end to end', () => {
     expect(bad.code).not.toBe(0);
   });
 
+  it('a manual rule added through the CLI resolves an ambiguous record on the next run', async () => {
+    const truth = readFileSync(join(sandbox.datasetDir, 'truth', 'records.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; id: string; trap?: string });
+    const shared = truth.find((t) => t.trap === 'shared-domain');
+    expect(shared).toBeDefined();
+    const before = await cli(['resolve', '--explain', `zendesk.user:${shared?.id}`, '--json']);
+    const explained = JSON.parse(before.out) as { resolution: { reason: string; candidates: string[] } };
+    expect(explained.resolution.reason).toBe('ambiguous-domain');
+    const target = explained.resolution.candidates[1] as string;
+    const added = await cli(['rules', 'add', '--type', 'pin-domain', '--domain', 'shared-holding.com', '--account', target, '--reason', 'holding staff belong to the parent company', '--by', 'revops@vendor.example']);
+    expect(added.code).toBe(0);
+    const after = await cli(['resolve', '--explain', `zendesk.user:${shared?.id}`]);
+    expect(after.out).toContain(`-> ${target} (by manual)`);
+    expect(after.out).toMatch(/pin-domain shared-holding\.com by revops@vendor\.example/);
+    const listed = await cli(['rules', 'list', '--json']);
+    const rules = JSON.parse(listed.out) as Array<{ id: string }>;
+    expect(rules).toHaveLength(1);
+    expect((await cli(['rules', 'delete', rules[0]?.id as string])).code).toBe(0);
+    expect((await cli(['rules', 'add', '--type', 'pin-domain', '--domain', 'x.com', '--reason', 'no account'])).code).toBe(2);
+  });
+
   it('runs one at a time: a run asked for during another starts after it has finished', async () => {
     const connection = bullConnection(sandbox.redisUrl);
     const first = await requestRun(sandbox.services.ctx, connection, { sources: ['salesforce', 'zendesk', 'mixpanel'], full: true, dryRun: true, trigger: 'test' });
