@@ -42,10 +42,7 @@ afterAll(async () => {
 describe('sync under faults', () => {
   it('completes with exactly the dataset values', async () => {
     const { salesforce, zendesk, mixpanel } = sandbox.urls;
-    await fault(salesforce, { faults: [
-      { route: 'GET /services/data/vXX.X/query', type: 'status', status: 503, count: 2 },
-      { route: 'GET /services/data/vXX.X/queryAll', type: 'status', status: 503, count: 1 },
-    ] });
+    await fault(salesforce, { route: '*', type: 'status', status: 503, count: 3 });
     await fault(zendesk, { faults: [
       { route: 'GET /api/v2/incremental/tickets/cursor', type: 'rate-limit', retryAfterSeconds: 1, count: 3 },
       { route: '*', type: 'status', status: 502, count: 1 },
