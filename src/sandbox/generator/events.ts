@@ -1,7 +1,7 @@
 /**
  * Mixpanel events of one person, day by day over the generated window, streamed to disk: office
  * hours in the account's time zone, fewer events at weekends, activity by cohort (declining
- * accounts lose half their users in the last 30 days, churned ones nearly all, onboarding ones
+ * accounts lose two in three people over the last 42 days, churned ones nearly all, onboarding ones
  * start at their Closed Won date). Raw export lines: time in unix seconds, distinct_id, $insert_id.
  */
 import type { LineWriter } from './line-writer.ts';
@@ -53,7 +53,9 @@ export async function writePersonEvents(ctx: EventContext, p: EventPerson, count
     const dayStart = Math.floor((ctx.nowMs - d * DAY) / DAY) * DAY;
     const weekday = new Date(dayStart).getUTCDay() % 6 !== 0;
     const recent = ctx.nowMs - dayStart < 30 * DAY;
-    const stopped = recent && ((p.cohort === 'declining' && p.ordinal % 2 === 0) || (p.cohort === 'churned' && p.ordinal > 0));
+    const daysAgo = (ctx.nowMs - dayStart) / DAY;
+    // Declining accounts: two in three people stop, one after the other, 30 to 42 days ago.
+    const stopped = (p.cohort === 'declining' && p.ordinal % 3 !== 2 && daysAgo < 30 + (p.ordinal % 4) * 4) || (recent && p.cohort === 'churned' && p.ordinal > 0);
     const base = BASE_ACTIVITY[p.cohort];
     let chance = stopped ? 0 : recent ? base.recent : base.before;
     if (!weekday) chance *= 0.25;

@@ -126,7 +126,8 @@ export class AccountTally {
     const detractors = responses.filter((r) => r.score <= 6).length;
     return {
       CS_Active_Users_30d__c: this.active.size,
-      CS_License_Utilization__c: seats !== null && seats > 0 ? roundHalfAway((this.active.size * 100) / seats, 1) : null,
+      // Tenths of a percent from integers, so a tie (x.x5) is exact before rounding.
+      CS_License_Utilization__c: seats !== null && seats > 0 ? roundHalfAway((this.active.size * 1000) / seats, 0) / 10 : null,
       CS_Open_Tickets__c: this.open,
       CS_Urgent_Tickets_90d__c: this.urgent,
       CS_NPS__c: responses.length === 0 ? null : roundHalfAway((100 * (promoters - detractors)) / responses.length, 0),
