@@ -12,12 +12,9 @@ const LIMIT = NOW.getTime() - 5 * 60_000;
 const root = mkdtempSync(join(tmpdir(), 'tidemark-gen-'));
 const demo = join(root, 'demo');
 let summary: GenerateSummary;
-let demoMs = 0;
 
 beforeAll(async () => {
-  const started = performance.now();
   summary = await generateDataset({ ...DEMO_DATASET, out: demo, now: NOW });
-  demoMs = performance.now() - started;
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -41,8 +38,7 @@ function validId18(id: string, prefix: string): boolean {
 }
 
 describe('generateDataset', () => {
-  it('generates the 40-account demo in under 2 seconds, with a few thousand events', () => {
-    expect(demoMs).toBeLessThan(2_000);
+  it('generates the 40-account demo with a few thousand events', () => {
     expect(summary.counts.event).toBeGreaterThan(2_000);
     expect(summary.counts.event).toBeLessThan(20_000);
     expect(summary.counts.account).toBe(40);
