@@ -1,48 +1,92 @@
 /**
- * Domains and emails for identity resolution: the registrable domain under the ICANN public
- * suffix list (private suffixes such as github.io are not used), in punycode; emails trimmed and
- * lower-cased; free-mail providers from the maintained `email-providers` list.
+ * Domains and emails for identity resolution (contracts.md section 2): the registrable domain
+ * under the ICANN public suffix list (tldts with private suffixes off: `x.github.io` ->
+ * `github.io`), in punycode; emails trimmed and lower-cased, their domain in punycode; free-mail
+ * providers from the maintained `email-providers` list (shipped as JSON in the package).
  */
 import { createRequire } from 'node:module';
 import { domainToASCII } from 'node:url';
 import { getDomain } from 'tldts';
 
 const require = createRequire(import.meta.url);
-const FREE_MAIL = new Set<string>((require('email-providers/all.json') as string[]).map((d) => d.toLowerCase()));
+const FREE_MAIL: ReadonlySet<string> = new Set((require('email-providers/all.json') as string[]).map((d) => d.trim().toLowerCase()));
 
-const PLACEHOLDERS = new Set(['n/a', 'na', 'none', 'null', '-', 'tbd', 'unknown']);
+/** Values people type into Website when there is none. */
+const PLACEHOLDERS = new Set(['n/a', 'n.a.', 'na', 'none', 'null', 'nil', '-', '--', '.', 'tbd', 'unknown', 'no website', 'no']);
+const SCHEME_RE = /^[a-z][a-z0-9+.-]*:\/\//;
 
-/** Host of a URL, bare host, or email; null when there is none. */
-function hostOf(input: string): string | null {
+/** Host in punycode of a URL, a bare host (with port, path, trailing dot) or an email; null when there is none. */
+export function hostOf(input: string): string | null {
   let v = input.trim().toLowerCase();
   if (v === '' || PLACEHOLDERS.has(v)) return null;
+  // Several values in one field ("acme.com; acme.io"): the first one is the Website.
+  v = v.split(/[\s,;|]+/)[0] ?? '';
+  v = v.replace(SCHEME_RE, '');
+  v = v.split(/[/?#\\]/)[0] ?? '';
   const at = v.lastIndexOf('@');
   if (at >= 0) v = v.slice(at + 1);
-  v = v.replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
-  v = v.split(/[/?#]/)[0] ?? '';
-  v = v.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/\.+$/, '');
-  if (v === '' || /\s/.test(v)) return null;
+  v = v.replace(/:\d*$/, '').replace(/\.+$/, '').replace(/^\.+/, '');
+  if (v === '' || v.startsWith('[')) return null;
   const ascii = domainToASCII(v);
   return ascii === '' ? null : ascii;
 }
 
-/** The registrable domain (eu.acme.co.uk -> acme.co.uk), in punycode; null when there is none. */
+const CACHE_LIMIT = 100_000;
+const domainCache = new Map<string, string | null>();
+
+/**
+ * The registrable domain (eu.acme.co.uk -> acme.co.uk, bücher.de -> xn--bcher-kva.de) of an email,
+ * a host or a messy Website value (scheme, port, path, `www.`, upper case, trailing dot);
+ * null for blanks, placeholders such as `N/A`, IP addresses and bare public suffixes.
+ */
 export function registrableDomain(input: string | null | undefined): string | null {
   if (!input) return null;
+  const cached = domainCache.get(input);
+  if (cached !== undefined) return cached;
   const host = hostOf(input);
-  if (!host) return null;
-  return getDomain(host, { allowPrivateDomains: false }) ?? null;
+  const domain = host === null ? null : getDomain(host, { allowPrivateDomains: false, validateHostname: true });
+  if (domainCache.size >= CACHE_LIMIT) domainCache.clear();
+  domainCache.set(input, domain);
+  return domain;
 }
 
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const LOCAL_RE = /^[^\s@"(),:;<>[\\\]]+$/;
+const DOMAIN_RE = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]*[a-z0-9]$/;
 
-/** Trimmed, lower-cased email; null when it is not an email. */
+/**
+ * The email trimmed and lower-cased, with its domain in punycode (so `jo@bücher.de` and
+ * `jo@xn--bcher-kva.de` are one address); a `mailto:` prefix is dropped. Null when it is not an
+ * email address (no `@`, blanks inside, no dot in the domain, empty labels).
+ */
 export function normalizeEmail(email: string | null | undefined): string | null {
   if (!email) return null;
-  const v = email.trim().toLowerCase();
-  return EMAIL_RE.test(v) ? v : null;
+  const v = email.trim().toLowerCase().replace(/^mailto:/, '');
+  const at = v.lastIndexOf('@');
+  if (at <= 0 || at === v.length - 1) return null;
+  const local = v.slice(0, at);
+  if (!LOCAL_RE.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
+  const domain = domainToASCII(v.slice(at + 1).replace(/\.$/, ''));
+  if (domain === '' || !DOMAIN_RE.test(domain)) return null;
+  return `${local}@${domain}`;
 }
 
+/** The domain part of a normalized email. */
+export function emailDomainOf(normalizedEmail: string): string {
+  return normalizedEmail.slice(normalizedEmail.lastIndexOf('@') + 1);
+}
+
+/**
+ * True when the domain or host is a free-mail provider (gmail.com, outlook.com, proton.me, ...)
+ * on the maintained list; a host also counts when one of its parent domains is listed
+ * (mail.yahoo.com). Such domains never match an account by domain.
+ */
 export function isFreeMailDomain(domain: string): boolean {
-  return FREE_MAIL.has(domain.toLowerCase());
+  let d = domainToASCII(domain.trim().toLowerCase().replace(/\.$/, ''));
+  for (;;) {
+    if (d === '') return false;
+    if (FREE_MAIL.has(d)) return true;
+    const dot = d.indexOf('.');
+    if (dot < 0 || d.indexOf('.', dot + 1) < 0) return false;
+    d = d.slice(dot + 1);
+  }
 }

@@ -1,45 +1,69 @@
 /**
- * The lookup tables identity resolution needs, built once per run from the CRM data, the
- * Zendesk organizations and RevOps' manual rules: live accounts by 18-character id (merged
- * accounts point to their master), domain owners, contact emails, pins and exclusions.
+ * The lookup tables identity resolution needs, built once per run from the CRM data, the Zendesk
+ * organizations and RevOps' manual rules: live accounts by 18-character id (merged accounts point
+ * to their master, deleted ones are gone), domain owners, contact emails, pins and exclusions.
+ * Resolving a record is then a few map lookups, never a scan of the accounts.
  */
 import type { SalesforceAccount, SalesforceContact, ZendeskOrganization } from '../contracts/records.ts';
-import type { ManualRule } from './manual-rules.ts';
 import { normalizeEmail, registrableDomain } from './domains.ts';
-import { toSalesforceId18 } from './salesforce-id.ts';
+import type { ManualRule } from './manual-rules.ts';
+import { ACCOUNT_KEY_PREFIX, toSalesforceId18 } from './salesforce-id.ts';
 
 export interface IdentityIndex {
   /** Live accounts by 18-character id. */
   accounts: Map<string, SalesforceAccount>;
-  /** Ids of merged (deleted with a master) accounts -> the master's id. */
+  /** Merged accounts (deleted with a master record) -> the master's 18-character id. */
   merged: Map<string, string>;
-  /** Deleted accounts (their ids are stale). */
+  /** Deleted accounts without a master: their ids are stale. */
   deleted: Set<string>;
+  /** Registrable domain -> the live, not excluded accounts owning it (Website, CS_Email_Domains__c, linked Zendesk organizations). */
   domainOwners: Map<string, Set<string>>;
+  /** Normalized Contact email -> the live, not excluded accounts with a Contact of that email. */
   contactEmails: Map<string, Set<string>>;
-  excludedAccounts: Set<string>;
-  excludedDomains: Set<string>;
+  /** Excluded account id (18) -> the exclude-account rule. */
+  excludedAccounts: Map<string, ManualRule>;
+  /** Excluded registrable domain -> the exclude-domain rule. */
+  excludedDomains: Map<string, ManualRule>;
+  /** Pinned registrable domain -> the pin-domain rule. */
   pinnedDomains: Map<string, ManualRule>;
+  /** Zendesk organization id -> the pin-organization rule. */
   pinnedOrganizations: Map<string, ManualRule>;
+  /** `kind:id` -> the pin-record rule. */
   pinnedRecords: Map<string, ManualRule>;
+  /** All manual rules, oldest first. */
   rules: ManualRule[];
 }
 
-export type ExplicitOutcome = { status: 'ok'; accountId: string; via: string } | { status: 'stale'; id: string } | { status: 'excluded'; accountId: string } | { status: 'not-an-id'; id: string };
+export type ExplicitOutcome =
+  | { status: 'ok'; accountId: string; via: string }
+  | { status: 'stale'; id: string; via: string }
+  | { status: 'excluded'; accountId: string; rule: ManualRule }
+  | { status: 'not-an-id'; id: string };
 
-/** What an explicit Account id on a record names: a live account, a merged one's master, or nothing (stale). */
+const MAX_MERGE_HOPS = 16;
+
+/**
+ * What an explicit Account id names: a live account (15-character ids converted, merged accounts
+ * followed to their master), an excluded one, nothing (stale), or it is no Account id at all.
+ */
 export function lookupExplicitId(index: IdentityIndex, raw: string): ExplicitOutcome {
   const id = toSalesforceId18(raw);
-  if (!id || !id.startsWith('001')) return { status: 'not-an-id', id: raw };
+  if (!id || !id.startsWith(ACCOUNT_KEY_PREFIX)) return { status: 'not-an-id', id: raw };
+  const trimmed = raw.trim();
+  let via = trimmed.length === 15 ? `${trimmed} (15 characters) = ${id}` : id;
   let target = id;
-  let via = raw.trim().length === 15 ? `15-character id ${raw.trim()} -> ${id}` : id;
-  const master = index.merged.get(id);
-  if (master) {
+  for (let hops = 0; hops < MAX_MERGE_HOPS; hops += 1) {
+    const master = index.merged.get(target);
+    if (!master || master === target) break;
+    via = `${via}, merged into ${master}`;
     target = master;
-    via = `${via} (merged into ${master})`;
   }
-  if (!index.accounts.has(target)) return { status: 'stale', id };
-  if (index.excludedAccounts.has(target)) return { status: 'excluded', accountId: target };
+  if (!index.accounts.has(target)) {
+    const why = index.deleted.has(target) ? 'a deleted Account' : 'no existing Account';
+    return { status: 'stale', id: target, via: `${via} names ${why}` };
+  }
+  const rule = index.excludedAccounts.get(target);
+  if (rule) return { status: 'excluded', accountId: target, rule };
   return { status: 'ok', accountId: target, via };
 }
 
@@ -53,40 +77,58 @@ function addOwner(map: Map<string, Set<string>>, key: string | null, accountId: 
   set.add(accountId);
 }
 
-export function buildIdentityIndex(input: { accounts: SalesforceAccount[]; contacts: SalesforceContact[]; zendeskOrganizations: ZendeskOrganization[]; manualRules: ManualRule[] }): IdentityIndex {
+/** Rules oldest first (ties by id), so that when two pins name the same key the newer one wins, whatever order storage returned them in. */
+function chronological(rules: ManualRule[]): ManualRule[] {
+  return [...rules].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : Date.parse(a.createdAt) - Date.parse(b.createdAt)));
+}
+
+export function buildIdentityIndex(input: {
+  accounts: SalesforceAccount[];
+  contacts: SalesforceContact[];
+  zendeskOrganizations: ZendeskOrganization[];
+  manualRules: ManualRule[];
+}): IdentityIndex {
+  const rules = chronological(input.manualRules);
   const index: IdentityIndex = {
     accounts: new Map(),
     merged: new Map(),
     deleted: new Set(),
     domainOwners: new Map(),
     contactEmails: new Map(),
-    excludedAccounts: new Set(),
-    excludedDomains: new Set(),
+    excludedAccounts: new Map(),
+    excludedDomains: new Map(),
     pinnedDomains: new Map(),
     pinnedOrganizations: new Map(),
     pinnedRecords: new Map(),
-    rules: input.manualRules,
+    rules,
   };
-  for (const rule of input.manualRules) {
-    const account = rule.accountId ? toSalesforceId18(rule.accountId) : null;
-    const domain = rule.domain ? registrableDomain(rule.domain) ?? rule.domain.toLowerCase() : null;
-    const normalized = { ...rule, accountId: account ?? rule.accountId };
-    if (rule.type === 'exclude-account' && account) index.excludedAccounts.add(account);
-    if (rule.type === 'exclude-domain' && domain) index.excludedDomains.add(domain);
-    if (rule.type === 'pin-domain' && domain) index.pinnedDomains.set(domain, normalized);
-    if (rule.type === 'pin-organization' && rule.organizationId) index.pinnedOrganizations.set(rule.organizationId, normalized);
-    if (rule.type === 'pin-record' && rule.recordKind && rule.recordId) index.pinnedRecords.set(`${rule.recordKind}:${rule.recordId}`, normalized);
+
+  for (const rule of rules) {
+    const domain = rule.domain === undefined ? null : registrableDomain(rule.domain);
+    const account = rule.accountId === undefined ? null : toSalesforceId18(rule.accountId);
+    if (rule.type === 'exclude-account' && account) index.excludedAccounts.set(account, rule);
+    if (rule.type === 'exclude-domain' && domain) index.excludedDomains.set(domain, rule);
+    if (rule.type === 'pin-domain' && domain) index.pinnedDomains.set(domain, rule);
+    if (rule.type === 'pin-organization' && rule.organizationId) index.pinnedOrganizations.set(rule.organizationId, rule);
+    if (rule.type === 'pin-record' && rule.recordKind && rule.recordId) index.pinnedRecords.set(`${rule.recordKind}:${rule.recordId}`, rule);
   }
+
   for (const a of input.accounts) {
     const id = toSalesforceId18(a.id) ?? a.id;
     if (a.isDeleted) {
       const master = a.masterRecordId ? toSalesforceId18(a.masterRecordId) : null;
-      if (master) index.merged.set(id, master);
+      if (master && master !== id) index.merged.set(id, master);
       else index.deleted.add(id);
       continue;
     }
     index.accounts.set(id, a);
   }
+  // An account listed both live and deleted (two pulls) is live.
+  for (const id of index.accounts.keys()) {
+    index.merged.delete(id);
+    index.deleted.delete(id);
+  }
+
   const owns = (accountId: string, domain: string | null): void => {
     if (!domain || index.excludedDomains.has(domain) || index.excludedAccounts.has(accountId)) return;
     addOwner(index.domainOwners, domain, accountId);
@@ -96,7 +138,8 @@ export function buildIdentityIndex(input: { accounts: SalesforceAccount[]; conta
     for (const d of a.emailDomains) owns(id, registrableDomain(d));
   }
   for (const org of input.zendeskOrganizations) {
-    if (!org.externalId) continue;
+    // A pinned organization resolves by its pin, not by its external_id: its domains confer no ownership.
+    if (!org.externalId || index.pinnedOrganizations.has(org.id) || index.pinnedRecords.has(`zendesk.organization:${org.id}`)) continue;
     const explicit = lookupExplicitId(index, org.externalId);
     if (explicit.status !== 'ok') continue;
     for (const d of org.domainNames) owns(explicit.accountId, registrableDomain(d));

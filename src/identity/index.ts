@@ -8,13 +8,14 @@ import type {
   MixpanelActivity, MixpanelProfile, RecordKind, SurveyResponse, ZendeskOrganization, ZendeskTicket, ZendeskUser,
 } from '../contracts/records.ts';
 import type { IdentityIndex } from './identity-index.ts';
-import { resolveKeys, type Keys, type Resolution } from './resolve.ts';
+import { resolveKeys, type Keys, type Method, type Resolution, type UnmatchedReason } from './resolve.ts';
 
-export { buildIdentityIndex, lookupExplicitId, type IdentityIndex } from './identity-index.ts';
-export { resolveKeys, type Resolution, type Method, type UnmatchedReason, type Step } from './resolve.ts';
-export { manualRuleSchema, type ManualRule } from './manual-rules.ts';
-export { registrableDomain, normalizeEmail, isFreeMailDomain } from './domains.ts';
-export { toSalesforceId18, isSalesforceId } from './salesforce-id.ts';
+export { buildIdentityIndex, lookupExplicitId, type IdentityIndex, type ExplicitOutcome } from './identity-index.ts';
+export { resolveKeys, METHODS, UNMATCHED_REASONS, type Keys, type Resolution, type Method, type UnmatchedReason, type Step } from './resolve.ts';
+export { describeRule, manualRuleSchema, MANUAL_RULE_TYPES, type ManualRule, type ManualRuleType } from './manual-rules.ts';
+export { emailDomainOf, isFreeMailDomain, normalizeEmail, registrableDomain } from './domains.ts';
+export { ACCOUNT_KEY_PREFIX, isAccountId, isSalesforceId, toSalesforceId18 } from './salesforce-id.ts';
+export { evaluateTruth, type TruthMetrics, type TruthRow } from './truth.ts';
 
 export interface RecordsToResolve {
   zendeskOrganizations: ZendeskOrganization[];
@@ -25,76 +26,131 @@ export interface RecordsToResolve {
   surveyResponses: SurveyResponse[];
 }
 
-/** Parent resolutions, looked up by id. */
+/** Parent resolutions, looked up by id (a profile by its distinct id). */
 export interface Parents {
   organization(id: string): Resolution | undefined;
   user(id: string): Resolution | undefined;
   profile(distinctId: string): Resolution | undefined;
 }
 
-type AnyResolvable = ZendeskOrganization | ZendeskUser | ZendeskTicket | MixpanelProfile | MixpanelActivity | SurveyResponse;
+/** No parents known: the parent rule reports them as missing. */
+export const NO_PARENTS: Parents = { organization: () => undefined, user: () => undefined, profile: () => undefined };
 
-export function keysOf(record: AnyResolvable, parents: Parents): Keys {
-  const none: Keys = { explicitIds: [], parents: [], email: null, hasEmailField: false, domains: [] };
+export type ResolvableRecord = ZendeskOrganization | ZendeskUser | ZendeskTicket | MixpanelProfile | MixpanelActivity | SurveyResponse;
+export type ResolvableKind = ResolvableRecord['kind'];
+
+/** The keys a record offers to the rules, in the order the rules try them. */
+export function keysOf(record: ResolvableRecord, parents: Parents): Keys {
   switch (record.kind) {
     case 'zendesk.organization':
-      return { ...none, explicitIds: [{ label: 'organization external_id', value: record.externalId }], domains: record.domainNames };
+      return { explicitIds: [{ label: 'organization external_id', value: record.externalId }], parents: [], email: null, hasEmailField: false, domains: record.domainNames };
     case 'zendesk.user':
       return {
-        ...none,
         explicitIds: [{ label: 'user external_id', value: record.externalId }],
-        parents: record.organizationId ? [{ label: 'organization', resolution: parents.organization(record.organizationId) }] : [],
+        parents: [{ label: 'organization', id: record.organizationId, resolution: record.organizationId === null ? undefined : parents.organization(record.organizationId) }],
         email: record.email,
         hasEmailField: true,
+        domains: [],
       };
     case 'zendesk.ticket':
       return {
-        ...none,
+        explicitIds: [],
         parents: [
-          ...(record.organizationId ? [{ label: 'organization', resolution: parents.organization(record.organizationId) }] : []),
-          ...(record.requesterId ? [{ label: 'requester', resolution: parents.user(record.requesterId) }] : []),
+          { label: 'organization', id: record.organizationId, resolution: record.organizationId === null ? undefined : parents.organization(record.organizationId) },
+          { label: 'requester', id: record.requesterId, resolution: record.requesterId === null ? undefined : parents.user(record.requesterId) },
         ],
+        email: null,
+        hasEmailField: false,
+        domains: [],
       };
     case 'mixpanel.profile':
-      return { ...none, explicitIds: [{ label: 'profile account property', value: record.accountId }], email: record.email, hasEmailField: true };
+      return { explicitIds: [{ label: 'profile account property', value: record.accountId }], parents: [], email: record.email, hasEmailField: true, domains: [] };
     case 'mixpanel.activity':
-      return { ...none, explicitIds: [{ label: 'event account property', value: record.accountId }], parents: [{ label: 'profile', resolution: parents.profile(record.distinctId) }] };
+      return {
+        explicitIds: [{ label: 'event account property', value: record.accountId }],
+        parents: [{ label: 'profile', id: record.distinctId, resolution: parents.profile(record.distinctId), sharesPerson: true }],
+        email: null,
+        hasEmailField: false,
+        domains: [],
+      };
     case 'surveys.response':
-      return { ...none, explicitIds: [{ label: 'survey account_id', value: record.accountId }], email: record.email, hasEmailField: true };
+      return { explicitIds: [{ label: 'survey account_id', value: record.accountId }], parents: [], email: record.email, hasEmailField: true, domains: [] };
   }
 }
 
-export function resolveOne(index: IdentityIndex, record: AnyResolvable, parents: Parents, explain = true): Resolution {
+/**
+ * Resolves one record; `explain` (default true) adds the rule chain for `resolve --explain`.
+ * Parents must already be resolved (use `parentsOf(set)` after `resolveAll`).
+ */
+export function resolveOne(index: IdentityIndex, record: ResolvableRecord, parents: Parents = NO_PARENTS, explain = true): Resolution {
   return resolveKeys(index, record.kind, record.id, keysOf(record, parents), explain);
 }
 
-export interface ResolutionSet {
-  byKind(kind: RecordKind): Resolution[];
-  get(kind: RecordKind, id: string): Resolution | undefined;
-  counts: { byMethod: Record<string, number>; byReason: Record<string, number>; matched: number; unmatched: number };
+export interface ResolutionCounts {
+  byMethod: Partial<Record<Method, number>>;
+  byReason: Partial<Record<UnmatchedReason, number>>;
+  matched: number;
+  unmatched: number;
 }
 
-export function resolveAll(index: IdentityIndex, records: RecordsToResolve): ResolutionSet {
-  const maps = new Map<RecordKind, Map<string, Resolution>>();
-  const counts: ResolutionSet['counts'] = { byMethod: {}, byReason: {}, matched: 0, unmatched: 0 };
-  const parents: Parents = {
-    organization: (id) => maps.get('zendesk.organization')?.get(id),
-    user: (id) => maps.get('zendesk.user')?.get(id),
-    profile: (id) => maps.get('mixpanel.profile')?.get(id),
+export interface ResolutionSet {
+  /** Per kind: record id -> resolution. */
+  maps: ReadonlyMap<ResolvableKind, ReadonlyMap<string, Resolution>>;
+  byKind(kind: RecordKind): Resolution[];
+  get(kind: RecordKind, id: string): Resolution | undefined;
+  /** Counts over all kinds, and per kind. */
+  counts: ResolutionCounts;
+  countsByKind: ReadonlyMap<ResolvableKind, ResolutionCounts>;
+}
+
+const emptyCounts = (): ResolutionCounts => ({ byMethod: {}, byReason: {}, matched: 0, unmatched: 0 });
+
+function count(c: ResolutionCounts, r: Resolution): void {
+  if (r.accountId !== null && r.method !== null) {
+    c.matched += 1;
+    c.byMethod[r.method] = (c.byMethod[r.method] ?? 0) + 1;
+  } else if (r.reason !== null) {
+    c.unmatched += 1;
+    c.byReason[r.reason] = (c.byReason[r.reason] ?? 0) + 1;
+  }
+}
+
+/** Parent lookups over resolutions already made. */
+export function parentsOf(set: Pick<ResolutionSet, 'get'>): Parents {
+  return {
+    organization: (id) => set.get('zendesk.organization', id),
+    user: (id) => set.get('zendesk.user', id),
+    profile: (distinctId) => set.get('mixpanel.profile', distinctId),
   };
-  const run = (kind: RecordKind, list: AnyResolvable[]): void => {
+}
+
+/**
+ * Resolves every record in dependency order (organizations, users, tickets; profiles, then
+ * activities; surveys), so the parent rule sees its parents' results. Per record this is a fixed
+ * number of map lookups (no scan of the accounts) and no rule chain is built.
+ */
+export function resolveAll(index: IdentityIndex, records: RecordsToResolve): ResolutionSet {
+  const maps = new Map<ResolvableKind, Map<string, Resolution>>();
+  const counts = emptyCounts();
+  const countsByKind = new Map<ResolvableKind, ResolutionCounts>();
+  const get = (kind: RecordKind, id: string): Resolution | undefined => maps.get(kind as ResolvableKind)?.get(id);
+  const parents = parentsOf({ get });
+  const run = (kind: ResolvableKind, list: ResolvableRecord[]): void => {
     const map = new Map<string, Resolution>();
+    const kindCounts = emptyCounts();
     maps.set(kind, map);
+    countsByKind.set(kind, kindCounts);
     for (const record of list) {
       const r = resolveOne(index, record, parents, false);
-      map.set(record.id, r);
-      if (r.accountId) {
-        counts.matched += 1;
-        counts.byMethod[r.method ?? 'unknown'] = (counts.byMethod[r.method ?? 'unknown'] ?? 0) + 1;
-      } else {
-        counts.unmatched += 1;
-        counts.byReason[r.reason ?? 'unknown'] = (counts.byReason[r.reason ?? 'unknown'] ?? 0) + 1;
+      const previous = map.get(record.id);
+      if (previous) {
+        // The same record twice in one input: the later copy replaces the earlier one.
+        uncount(counts, previous);
+        uncount(kindCounts, previous);
       }
+      map.set(record.id, r);
+      count(counts, r);
+      count(kindCounts, r);
     }
   };
   run('zendesk.organization', records.zendeskOrganizations);
@@ -104,34 +160,20 @@ export function resolveAll(index: IdentityIndex, records: RecordsToResolve): Res
   run('mixpanel.activity', records.mixpanelActivities);
   run('surveys.response', records.surveyResponses);
   return {
-    byKind: (kind) => [...(maps.get(kind)?.values() ?? [])],
-    get: (kind, id) => maps.get(kind)?.get(id),
+    maps,
+    byKind: (kind) => [...(maps.get(kind as ResolvableKind)?.values() ?? [])],
+    get,
     counts,
+    countsByKind,
   };
 }
 
-export interface TruthRow {
-  kind: string;
-  id: string;
-  accountId: string | null;
-}
-
-/** Precision = correct matches / matches; recall = correct matches / records whose truth has an account. */
-export function evaluateTruth(set: ResolutionSet, truth: TruthRow[]): { precision: number; recall: number; truePositives: number; falsePositives: number; falseNegatives: number; resolvable: number; evaluated: number } {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  let resolvable = 0;
-  let evaluated = 0;
-  for (const t of truth) {
-    const r = set.get(t.kind as RecordKind, t.id);
-    if (!r) continue;
-    evaluated += 1;
-    if (t.accountId) resolvable += 1;
-    if (r.accountId) {
-      if (r.accountId === t.accountId) tp += 1;
-      else fp += 1;
-    } else if (t.accountId) fn += 1;
+function uncount(c: ResolutionCounts, r: Resolution): void {
+  if (r.accountId !== null && r.method !== null) {
+    c.matched -= 1;
+    c.byMethod[r.method] = (c.byMethod[r.method] ?? 1) - 1;
+  } else if (r.reason !== null) {
+    c.unmatched -= 1;
+    c.byReason[r.reason] = (c.byReason[r.reason] ?? 1) - 1;
   }
-  return { precision: tp + fp === 0 ? 1 : tp / (tp + fp), recall: resolvable === 0 ? 1 : tp / resolvable, truePositives: tp, falsePositives: fp, falseNegatives: fn, resolvable, evaluated };
 }

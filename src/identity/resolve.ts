@@ -1,17 +1,24 @@
 /**
- * The resolution rules of contracts.md section 2, first match wins: manual rules, explicit id,
- * parent, contact email, domain; otherwise unmatched with the reason of the last rule reached.
- * A wrong match is worse than no match: ambiguity is never guessed.
+ * The resolution rules of contracts.md section 2, first match wins: RevOps' manual rules, then
+ * explicit id, parent, contact email, domain; otherwise unmatched with the reason of the last rule
+ * reached. A wrong match is worse than no match: ambiguity is reported with its candidates,
+ * never guessed. The readable rule chain (`steps`) is built only when explaining: in bulk no
+ * step or detail string is allocated (optional-call short-circuit skips the arguments).
  */
 import type { RecordKind } from '../contracts/records.ts';
-import { isFreeMailDomain, normalizeEmail, registrableDomain } from './domains.ts';
+import { emailDomainOf, isFreeMailDomain, normalizeEmail, registrableDomain } from './domains.ts';
 import { lookupExplicitId, type IdentityIndex } from './identity-index.ts';
+import { describeRule, type ManualRule } from './manual-rules.ts';
 
-export type Method = 'manual' | 'explicit-id' | 'parent' | 'contact-email' | 'domain';
-export type UnmatchedReason = 'no-key' | 'invalid-email' | 'free-mail-domain' | 'unknown-domain' | 'ambiguous-domain' | 'ambiguous-contact' | 'stale-id' | 'excluded';
+export const METHODS = ['manual', 'explicit-id', 'parent', 'contact-email', 'domain'] as const;
+export type Method = (typeof METHODS)[number];
+export const UNMATCHED_REASONS = [
+  'no-key', 'invalid-email', 'free-mail-domain', 'unknown-domain', 'ambiguous-domain', 'ambiguous-contact', 'stale-id', 'excluded',
+] as const;
+export type UnmatchedReason = (typeof UNMATCHED_REASONS)[number];
 
 export interface Step {
-  rule: string;
+  rule: 'manual' | 'explicit-id' | 'parent' | 'contact-email' | 'domain';
   outcome: string;
   detail: string;
 }
@@ -22,145 +29,209 @@ export interface Resolution {
   accountId: string | null;
   method: Method | null;
   reason: UnmatchedReason | null;
+  /** Sorted candidate accounts of an ambiguous record (empty otherwise). */
   candidates: string[];
+  /** The rule chain, present only when explaining. */
   steps?: Step[];
+  /** Id of the exclude-domain rule that excluded this person (a profile's exclusion carries to its events). */
+  excludedBy?: string;
 }
 
 /** What a record offers to resolve on. */
 export interface Keys {
   explicitIds: Array<{ label: string; value: string | null }>;
-  /** The parent's resolution (organization, requester, profile), in the order to try. */
-  parents: Array<{ label: string; resolution: Resolution | undefined }>;
+  /** Parents to try, in order (organization, requester, profile), with their resolution if it exists. */
+  parents: Array<{ label: string; id: string | null; resolution: Resolution | undefined; sharesPerson?: boolean }>;
   email: string | null;
+  /** The record kind has an email field (so a present but malformed one is `invalid-email`). */
   hasEmailField: boolean;
   /** Domains the record itself carries (a Zendesk organization's domain_names). */
   domains: string[];
 }
 
+const step = (rule: Step['rule'], outcome: string, detail: string): Step => ({ rule, outcome, detail });
+const sorted = (ids: Iterable<string>): string[] => [...ids].sort();
+
+function uniqueDomains(values: string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    const d = registrableDomain(v);
+    if (d !== null && !out.includes(d)) out.push(d);
+  }
+  return out;
+}
+
 export function resolveKeys(index: IdentityIndex, kind: RecordKind, id: string, keys: Keys, explain: boolean): Resolution {
   const steps: Step[] | undefined = explain ? [] : undefined;
-  const note = (rule: string, outcome: string, detail: string): void => {
-    steps?.push({ rule, outcome, detail });
+  const withSteps = <T extends Resolution>(r: T): T => (steps ? { ...r, steps } : r);
+  const match = (accountId: string, method: Method): Resolution => withSteps({ kind, id, accountId, method, reason: null, candidates: [] });
+  const unmatched = (reason: UnmatchedReason, candidates: string[] = [], excludedBy?: string): Resolution =>
+    withSteps({ kind, id, accountId: null, method: null, reason, candidates, ...(excludedBy ? { excludedBy } : {}) });
+
+  const rawEmail = keys.email === null || keys.email.trim() === '' ? null : keys.email;
+  const email = rawEmail === null ? null : normalizeEmail(rawEmail);
+  const emailHost = email === null ? null : emailDomainOf(email);
+  const emailDomain = emailHost === null ? null : registrableDomain(emailHost);
+  const recordDomains = keys.domains.length === 0 ? keys.domains : uniqueDomains(keys.domains);
+  const ownDomains = email !== null ? (emailDomain ? [emailDomain] : []) : recordDomains;
+
+  // 0. Manual rules: a pin on the record (or organization), an excluded person, a pinned domain.
+  let manualApplied = false;
+  const pinTarget = (rule: ManualRule): string | null => {
+    manualApplied = true;
+    const found = lookupExplicitId(index, rule.accountId ?? '');
+    if (found.status === 'ok') return found.accountId;
+    const why = found.status === 'stale' ? found.via : found.status === 'excluded' ? `${found.accountId} is excluded by ${describeRule(found.rule)}` : 'its account id is not valid';
+    steps?.push(step('manual', 'ignored', `${describeRule(rule)}; ignored: ${why}`));
+    return null;
   };
-  const match = (accountId: string, method: Method): Resolution => ({ kind, id, accountId, method, reason: null, candidates: [], ...(steps ? { steps } : {}) });
-  const unmatched = (reason: UnmatchedReason, candidates: string[] = []): Resolution => ({ kind, id, accountId: null, method: null, reason, candidates, ...(steps ? { steps } : {}) });
-
-  const email = keys.email === null ? null : normalizeEmail(keys.email);
-  const emailDomain = email ? registrableDomain(email) : null;
-  const recordDomains = keys.domains.map((d) => registrableDomain(d)).filter((d): d is string => d !== null);
-
-  // Manual rules first.
-  const pinnedRecord = index.pinnedRecords.get(`${kind}:${id}`) ?? (kind === 'zendesk.organization' ? index.pinnedOrganizations.get(id) : undefined);
-  if (pinnedRecord?.accountId) {
-    note('manual', 'matched', `${pinnedRecord.type} by ${pinnedRecord.createdBy} on ${pinnedRecord.createdAt.slice(0, 10)}: ${pinnedRecord.reason}`);
-    return match(pinnedRecord.accountId, 'manual');
-  }
-  for (const d of emailDomain ? [emailDomain] : recordDomains) {
-    const pin = index.pinnedDomains.get(d);
-    if (pin?.accountId) {
-      note('manual', 'matched', `pin-domain ${d} by ${pin.createdBy} on ${pin.createdAt.slice(0, 10)}: ${pin.reason}`);
-      return match(pin.accountId, 'manual');
+  const recordPin = index.pinnedRecords.get(`${kind}:${id}`) ?? (kind === 'zendesk.organization' ? index.pinnedOrganizations.get(id) : undefined);
+  if (recordPin) {
+    const target = pinTarget(recordPin);
+    if (target) {
+      steps?.push(step('manual', 'matched', describeRule(recordPin)));
+      return match(target, 'manual');
     }
   }
-  if (emailDomain && index.excludedDomains.has(emailDomain)) {
-    note('manual', 'excluded', `exclude-domain ${emailDomain}`);
-    return unmatched('excluded');
+  const excludedRule = emailDomain === null ? undefined : index.excludedDomains.get(emailDomain);
+  if (excludedRule) {
+    steps?.push(step('manual', 'excluded', `${emailDomain ?? ''} is excluded by ${describeRule(excludedRule)}`));
+    return unmatched('excluded', [], excludedRule.id);
   }
-  if (steps && index.rules.length > 0) note('manual', 'no rule', 'no manual rule applies');
+  for (const parent of keys.parents) {
+    const excludedBy = parent.sharesPerson ? parent.resolution?.excludedBy : undefined;
+    if (excludedBy) {
+      steps?.push(step('manual', 'excluded', `${parent.label} ${parent.id ?? ''} is the same person, excluded by rule ${excludedBy}`));
+      return unmatched('excluded', [], excludedBy);
+    }
+  }
+  const pinned = new Set<string>();
+  for (const d of ownDomains) {
+    const pin = index.pinnedDomains.get(d);
+    const target = pin ? pinTarget(pin) : null;
+    if (pin && target) {
+      pinned.add(target);
+      steps?.push(step('manual', 'pinned', `${d}: ${describeRule(pin)}`));
+    }
+  }
+  if (pinned.size === 1) return match([...pinned][0] as string, 'manual');
+  if (pinned.size > 1) {
+    steps?.push(step('manual', 'ambiguous', `pinned domains name ${pinned.size} accounts: ${sorted(pinned).join(', ')}`));
+    return unmatched('ambiguous-domain', sorted(pinned));
+  }
+  if (!manualApplied) steps?.push(step('manual', 'no rule', index.rules.length === 0 ? 'no manual rules are defined' : 'no manual rule names this record, its organization or its domain'));
 
   let last: UnmatchedReason = 'no-key';
   let lastCandidates: string[] = [];
 
   // 1. Explicit id.
+  let anyId = false;
   for (const key of keys.explicitIds) {
-    if (!key.value) continue;
+    if (key.value === null || key.value.trim() === '') continue;
+    anyId = true;
     const found = lookupExplicitId(index, key.value);
     if (found.status === 'ok') {
-      note('explicit-id', 'matched', `${key.label} ${found.via}`);
+      steps?.push(step('explicit-id', 'matched', `${key.label} ${found.via}`));
       return match(found.accountId, 'explicit-id');
     }
     if (found.status === 'stale') {
-      note('explicit-id', 'stale', `${key.label} ${found.id} names no existing Account`);
+      steps?.push(step('explicit-id', 'stale', `${key.label} ${found.via}`));
       last = 'stale-id';
     } else if (found.status === 'excluded') {
-      note('explicit-id', 'excluded', `${key.label} names ${found.accountId}, which a manual rule excludes`);
+      steps?.push(step('explicit-id', 'excluded', `${key.label} names ${found.accountId}, excluded by ${describeRule(found.rule)}`));
       last = 'excluded';
-    } else note('explicit-id', 'ignored', `${key.label} "${found.id}" is not a Salesforce Account id`);
+    } else {
+      steps?.push(step('explicit-id', 'ignored', `${key.label} "${found.id}" is not a Salesforce Account id`));
+    }
   }
-  if (steps && keys.explicitIds.every((k) => !k.value)) note('explicit-id', 'none', 'no Account id on the record');
+  if (!anyId && keys.explicitIds.length > 0) steps?.push(step('explicit-id', 'none', 'no Account id on the record'));
 
   // 2. Parent.
   for (const parent of keys.parents) {
+    if (parent.id === null) {
+      steps?.push(step('parent', 'none', `no ${parent.label}`));
+      continue;
+    }
     const r = parent.resolution;
-    if (!r) continue;
+    if (!r) {
+      steps?.push(step('parent', 'missing', `${parent.label} ${parent.id} is not among the pulled records`));
+      continue;
+    }
     if (r.accountId) {
-      note('parent', 'matched', `${parent.label} ${r.id} resolved to ${r.accountId} by ${r.method}`);
+      steps?.push(step('parent', 'matched', `${parent.label} ${r.id} resolved to ${r.accountId} by ${r.method ?? 'unknown'}`));
       return match(r.accountId, 'parent');
     }
-    note('parent', 'unmatched', `${parent.label} ${r.id} is unmatched (${r.reason})`);
-    if (r.reason && !(keys.email || recordDomains.length > 0)) {
+    steps?.push(step('parent', 'unmatched', `${parent.label} ${r.id} is unmatched (${r.reason ?? 'unknown'})`));
+    if (r.reason) {
       last = r.reason;
       lastCandidates = r.candidates;
     }
   }
 
   // 3. Contact email.
-  if (keys.hasEmailField && keys.email !== null && keys.email.trim() !== '' && !email) {
-    note('contact-email', 'invalid', `"${keys.email}" is not an email address`);
+  if (keys.hasEmailField && rawEmail !== null && email === null) {
+    steps?.push(step('contact-email', 'invalid', `"${rawEmail}" is not an email address`));
     return unmatched('invalid-email');
   }
-  if (email) {
+  if (email !== null) {
     const owners = index.contactEmails.get(email);
     if (owners && owners.size === 1) {
-      const [accountId] = [...owners] as [string];
-      note('contact-email', 'matched', `${email} is a Contact of ${accountId}`);
+      const accountId = [...owners][0] as string;
+      steps?.push(step('contact-email', 'matched', `${email} is a Contact of ${accountId}`));
       return match(accountId, 'contact-email');
     }
     if (owners && owners.size > 1) {
-      const candidates = [...owners].sort();
-      note('contact-email', 'ambiguous', `${email} is a Contact of ${candidates.length} accounts: ${candidates.join(', ')}`);
+      const candidates = sorted(owners);
+      steps?.push(step('contact-email', 'ambiguous', `${email} is a Contact of ${candidates.length} accounts: ${candidates.join(', ')}`));
       return unmatched('ambiguous-contact', candidates);
     }
-    note('contact-email', 'no contact', `no Contact has ${email}`);
+    steps?.push(step('contact-email', 'no contact', `no Contact has ${email}`));
+  } else if (keys.hasEmailField) {
+    steps?.push(step('contact-email', 'none', 'no email on the record'));
   }
 
   // 4. Domain.
-  const domains = email ? (emailDomain ? [emailDomain] : []) : recordDomains;
-  if (email && !emailDomain) {
-    note('domain', 'none', `${email} has no registrable domain`);
+  if (email !== null && emailDomain === null) {
+    steps?.push(step('domain', 'none', `${emailHost ?? email} has no registrable domain`));
     last = 'unknown-domain';
+    lastCandidates = [];
   }
-  if (domains.length > 0) {
-    const usable = domains.filter((d) => {
-      if (isFreeMailDomain(d)) {
-        note('domain', 'free-mail', `${d} is a free-mail provider: never matched by domain`);
-        last = 'free-mail-domain';
-        return false;
-      }
-      if (index.excludedDomains.has(d)) {
-        note('domain', 'excluded', `${d} is excluded by a manual rule`);
-        last = 'excluded';
-        return false;
-      }
-      return true;
-    });
-    if (usable.length > 0) {
-      const owners = new Set<string>();
-      for (const d of usable) for (const a of index.domainOwners.get(d) ?? []) owners.add(a);
-      if (owners.size === 1) {
-        const [accountId] = [...owners] as [string];
-        note('domain', 'matched', `${usable.join(', ')} is owned by ${accountId}`);
-        return match(accountId, 'domain');
-      }
-      if (owners.size > 1) {
-        const candidates = [...owners].sort();
-        note('domain', 'ambiguous', `${usable.join(', ')} is owned by ${candidates.length} accounts: ${candidates.join(', ')}`);
-        return unmatched('ambiguous-domain', candidates);
-      }
-      note('domain', 'unknown', `no Account owns ${usable.join(', ')}`);
-      last = 'unknown-domain';
+  if (email === null && keys.domains.length > 0 && recordDomains.length === 0) {
+    steps?.push(step('domain', 'none', `none of ${keys.domains.join(', ')} is a registrable domain`));
+  }
+  const usable: string[] = [];
+  for (const d of ownDomains) {
+    if (isFreeMailDomain(d) || (emailHost !== null && isFreeMailDomain(emailHost))) {
+      steps?.push(step('domain', 'free-mail', `${d} is a free-mail provider: never matched by domain`));
+      last = 'free-mail-domain';
       lastCandidates = [];
+      continue;
     }
+    const excluded = index.excludedDomains.get(d);
+    if (excluded) {
+      steps?.push(step('domain', 'excluded', `${d} is excluded by ${describeRule(excluded)}`));
+      last = 'excluded';
+      lastCandidates = [];
+      continue;
+    }
+    usable.push(d);
+  }
+  if (usable.length > 0) {
+    const owners = new Set<string>();
+    for (const d of usable) for (const a of index.domainOwners.get(d) ?? []) owners.add(a);
+    if (owners.size === 1) {
+      const accountId = [...owners][0] as string;
+      steps?.push(step('domain', 'matched', `${usable.join(', ')} owned by ${accountId}`));
+      return match(accountId, 'domain');
+    }
+    if (owners.size > 1) {
+      const candidates = sorted(owners);
+      steps?.push(step('domain', 'ambiguous', `${usable.join(', ')} owned by ${candidates.length} accounts: ${candidates.join(', ')}`));
+      return unmatched('ambiguous-domain', candidates);
+    }
+    steps?.push(step('domain', 'unknown', `no Account owns ${usable.join(', ')}`));
+    last = 'unknown-domain';
+    lastCandidates = [];
   }
   return unmatched(last, lastCandidates);
 }
