@@ -53,7 +53,7 @@ export async function withContext<T>(fn: (ctx: SyncContext, target: Target, redi
       log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr }),
       now: () => nowFrom(target.env),
       sources: {},
-      options: { successPlanLookbackDays: target.env.TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS, writebackBatchSize: target.env.TIDEMARK_WRITEBACK_BATCH, writebackBulkThreshold: target.env.TIDEMARK_WRITEBACK_BULK_THRESHOLD, apiBudgetShare: target.env.TIDEMARK_API_BUDGET_SHARE },
+      options: { successPlanLookbackDays: target.env.TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS, writebackBatchSize: target.env.TIDEMARK_WRITEBACK_BATCH, writebackBulkThreshold: target.env.TIDEMARK_WRITEBACK_BULK_THRESHOLD, apiBudgetShare: target.env.TIDEMARK_API_BUDGET_SHARE, alertDropPoints: target.env.TIDEMARK_ALERT_DROP_POINTS, alertWebhookUrl: target.env.TIDEMARK_ALERT_WEBHOOK_URL },
     });
     return await fn(ctx, target, redis);
   } finally {

@@ -28,6 +28,8 @@ export const envSchema = z.object({
   TIDEMARK_WRITEBACK_BATCH: z.coerce.number().int().min(1).max(200).default(200),
   TIDEMARK_WRITEBACK_BULK_THRESHOLD: z.coerce.number().int().min(1).default(2000),
   TIDEMARK_API_BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.2),
+  TIDEMARK_ALERT_DROP_POINTS: z.coerce.number().int().min(1).max(100).default(15),
+  TIDEMARK_ALERT_WEBHOOK_URL: optionalUrl,
   TIDEMARK_SCHEDULE: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -62,7 +64,7 @@ export type Env = z.infer<typeof envSchema>;
 /** Names of the settings that hold secrets: never logged, never returned. */
 export const SECRET_SETTINGS = [
   'TIDEMARK_SECRET_KEY', 'TIDEMARK_SURVEY_SECRET', 'SALESFORCE_CLIENT_SECRET', 'SALESFORCE_PRIVATE_KEY',
-  'SALESFORCE_REFRESH_TOKEN', 'ZENDESK_API_TOKEN', 'ZENDESK_OAUTH_TOKEN', 'MIXPANEL_SERVICE_SECRET',
+  'SALESFORCE_REFRESH_TOKEN', 'TIDEMARK_ALERT_WEBHOOK_URL', 'ZENDESK_API_TOKEN', 'ZENDESK_OAUTH_TOKEN', 'MIXPANEL_SERVICE_SECRET',
 ] as const satisfies ReadonlyArray<keyof Env>;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {

@@ -36,6 +36,10 @@ export interface SyncContext {
     writebackBulkThreshold?: number;
     /** Share of the org's daily API requests Tidemark may use (default 0.2). */
     apiBudgetShare?: number;
+    /** Score drop (points) that raises an alert Task (default 15). */
+    alertDropPoints?: number;
+    /** Slack-compatible webhook for health alerts. */
+    alertWebhookUrl?: string;
   };
 }
 

@@ -11,6 +11,8 @@ import { OWNED_ACCOUNT_FIELDS } from '../writeback/field-specs.ts';
 import { planAccountChange, type AccountChange } from '../writeback/plan.ts';
 import { preflightAccountFields, writeAccounts, writeAccountsBulk, type RecordWriteResult } from '../../connectors/salesforce/writer.ts';
 import { allowance, fitToBudget, type Budget } from '../writeback/budget.ts';
+import { healthAlerts } from '../alerts/health-alerts.ts';
+import { createAlertTasks, postAlertWebhook } from '../alerts/deliver-alerts.ts';
 import { z } from 'zod';
 import { openSalesforceConnection, salesforceConfigSchema } from '../../connectors/salesforce/index.ts';
 import type { WriteAudit } from '../store/state-store.ts';
@@ -175,7 +177,26 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: { d
     })),
   );
   if (updatedAccounts.length > 0) await ctx.records.upsert('salesforce.account', updatedAccounts);
+
+  // Alerts for the CSM, judged on what was actually written.
+  const alerts = results
+    .filter((r) => r.success)
+    .flatMap((r) => {
+      const account = accounts.get(r.accountId);
+      const change = byId.get(r.accountId);
+      if (!account || !change) return [];
+      return healthAlerts({ accountId: account.id, accountName: account.name, current: account.fields, desired: { ...account.fields, ...change.values } }, { dropPoints: ctx.options.alertDropPoints ?? 15 });
+    });
+  let alertsCreated = 0;
+  if (alerts.length > 0) {
+    const delivery = await createAlertTasks(conn, alerts, (id) => accounts.get(id)?.csmId ?? accounts.get(id)?.ownerId ?? null, ctx.now().toISOString().slice(0, 10));
+    alertsCreated = delivery.created;
+    if (ctx.options.alertWebhookUrl) await postAlertWebhook(ctx.options.alertWebhookUrl, alerts, (id) => accounts.get(id)?.name ?? id, ctx.log);
+    await ctx.logs.append(alerts.map((a) => ({ runId, status: 'info' as const, source: 'salesforce', kind: 'salesforce.account', recordId: a.accountId, accountId: a.accountId, message: `alert: ${a.subject}` })));
+    await counted();
+  }
   await ctx.runs.set(runId, {
+    alertTasks: alertsCreated,
     accountsWritten: summary.accountsWritten,
     fieldsWritten: summary.fieldsWritten,
     writeFailures: summary.failures,

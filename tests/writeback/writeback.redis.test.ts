@@ -11,6 +11,9 @@ import { silentLogger } from '../../src/logging/logger.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
 import { writebackRun } from '../../src/sync/writeback.ts';
 import { revertRun } from '../../src/sync/writeback-revert.ts';
+import { createAlertTasks } from '../../src/alerts/deliver-alerts.ts';
+import { createServer } from 'node:http';
+import { closeServer, listen } from '../../src/sandbox/emulator-kit/index.ts';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
 import { sfId, startSalesforce, type RunningSalesforce } from '../connectors/salesforce/helpers.ts';
 
@@ -150,6 +153,38 @@ describe('write-back', () => {
     expect(await read()).toBe(50);
     expect((await ctx.state.writes(ids[3] as string)).find((w) => w.outcome === 'reverted')).toMatchObject({ runId: `revert:${runId}`, field: 'CS_Health_Score__c', new: 50 });
     await expect(revertRun(ctx, 'run-404')).rejects.toThrow(/wrote nothing that can be reverted/);
+  });
+
+  it('creates one Task for the CSM when an account crosses into Red, posts the webhook, and never duplicates an open Task', async () => {
+    const received: string[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(200).end('ok');
+      });
+    });
+    const { url } = await listen(hook as never, 0);
+    try {
+      await setUp(0, { alertWebhookUrl: url });
+      const target = ids[449] as string;
+      await ctx.state.saveDesired([[target, { modelVersion: 'test-1', fields: { CS_Health_Score__c: 30, CS_Health_Band__c: 'Red', CS_Health_Drivers__c: 'Score 30 Red: active users 9 -> 2' } }]]);
+      const runId = await run();
+      await writebackRun(ctx, runId, { dryRun: false });
+      await writebackRun(ctx, await run(), { dryRun: false });
+      const conn = await sf.connect();
+      const tasks = await conn.query<{ Subject: string; Description: string }>(`SELECT Id, Subject, Description FROM Task WHERE WhatId = '${target}'`);
+      expect(tasks.records.map((t) => t.Subject).sort()).toEqual(['Tidemark: health is Red', 'Tidemark: health score dropped']);
+      expect((await ctx.runs.get(runId))?.counters.alertTasks).toBe(2);
+      expect(tasks.records[0]?.Description).toContain('active users 9 -> 2');
+      expect(received).toHaveLength(1);
+      expect(JSON.parse(received[0] ?? '{}')).toMatchObject({ text: expect.stringContaining(target) });
+      const again = await createAlertTasks(conn, [{ accountId: target, reason: 'red', subject: 'Tidemark: health is Red', description: 'x' }], () => null, '2026-11-20');
+      expect(again).toMatchObject({ created: 0, alreadyOpen: 1 });
+    } finally {
+      await closeServer(hook as never);
+    }
   });
 
   it('a dry run writes nothing and logs what it would write', async () => {

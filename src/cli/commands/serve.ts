@@ -94,7 +94,7 @@ export async function serveCommand(env: Env, roles: { api: boolean; workers: boo
     roles,
     port: env.TIDEMARK_PORT,
     defaultSchedule: env.TIDEMARK_SCHEDULE ?? 'every 1h',
-    options: { successPlanLookbackDays: env.TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS, writebackBatchSize: env.TIDEMARK_WRITEBACK_BATCH, writebackBulkThreshold: env.TIDEMARK_WRITEBACK_BULK_THRESHOLD, apiBudgetShare: env.TIDEMARK_API_BUDGET_SHARE },
+    options: { successPlanLookbackDays: env.TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS, writebackBatchSize: env.TIDEMARK_WRITEBACK_BATCH, writebackBulkThreshold: env.TIDEMARK_WRITEBACK_BULK_THRESHOLD, apiBudgetShare: env.TIDEMARK_API_BUDGET_SHARE, alertDropPoints: env.TIDEMARK_ALERT_DROP_POINTS, alertWebhookUrl: env.TIDEMARK_ALERT_WEBHOOK_URL },
     workerConcurrency: env.TIDEMARK_WORKER_CONCURRENCY,
     surveySecret: env.TIDEMARK_SURVEY_SECRET,
   });
