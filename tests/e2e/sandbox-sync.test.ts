@@ -185,7 +185,9 @@ describe('sandbox end to end', () => {
     expect(added.code).toBe(0);
     const after = await cli(['resolve', '--explain', `zendesk.user:${shared?.id}`]);
     expect(after.out).toContain(`-> ${target} (by manual)`);
-    expect(after.out).toContain(`pin-domain ${domain} by revops@vendor.example`);
+    expect(after.out).toContain(`pin-domain ${domain}`);
+    expect(after.out).toContain('by revops@vendor.example');
+    expect(after.out).toContain('holding staff belong to the parent company');
     const listed = await cli(['rules', 'list', '--json']);
     const rules = JSON.parse(listed.out) as Array<{ id: string }>;
     expect(rules).toHaveLength(1);
