@@ -171,9 +171,13 @@ export function resolveAll(index: IdentityIndex, records: RecordsToResolve): Res
 function uncount(c: ResolutionCounts, r: Resolution): void {
   if (r.accountId !== null && r.method !== null) {
     c.matched -= 1;
-    c.byMethod[r.method] = (c.byMethod[r.method] ?? 1) - 1;
+    const n = (c.byMethod[r.method] ?? 1) - 1;
+    if (n > 0) c.byMethod[r.method] = n;
+    else delete c.byMethod[r.method];
   } else if (r.reason !== null) {
     c.unmatched -= 1;
-    c.byReason[r.reason] = (c.byReason[r.reason] ?? 1) - 1;
+    const n = (c.byReason[r.reason] ?? 1) - 1;
+    if (n > 0) c.byReason[r.reason] = n;
+    else delete c.byReason[r.reason];
   }
 }
