@@ -2,6 +2,7 @@
  * What a CLI command needs: the environment, the Redis and key prefix the server uses (from the
  * environment, or from .data/sandbox.json while the sandbox runs), and the output mode.
  */
+import { syncOptionsFromEnv } from '../config/sync-options.ts';
 import type { Redis } from 'ioredis';
 import { loadEnv, nowFrom, type Env } from '../config/env.ts';
 import { connectRedis } from '../store/redis.ts';
@@ -53,7 +54,7 @@ export async function withContext<T>(fn: (ctx: SyncContext, target: Target, redi
       log: createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr }),
       now: () => nowFrom(target.env),
       sources: {},
-      options: { successPlanLookbackDays: target.env.TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS, writebackBatchSize: target.env.TIDEMARK_WRITEBACK_BATCH, writebackBulkThreshold: target.env.TIDEMARK_WRITEBACK_BULK_THRESHOLD, apiBudgetShare: target.env.TIDEMARK_API_BUDGET_SHARE, alertDropPoints: target.env.TIDEMARK_ALERT_DROP_POINTS, alertWebhookUrl: target.env.TIDEMARK_ALERT_WEBHOOK_URL },
+      options: syncOptionsFromEnv(target.env),
     });
     return await fn(ctx, target, redis);
   } finally {

@@ -28,6 +28,8 @@ export const envSchema = z.object({
   TIDEMARK_WRITEBACK_BATCH: z.coerce.number().int().min(1).max(200).default(200),
   TIDEMARK_WRITEBACK_BULK_THRESHOLD: z.coerce.number().int().min(1).default(2000),
   TIDEMARK_API_BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.2),
+  TIDEMARK_HEALTH_MODEL: optionalText,
+  TIDEMARK_SCORE_RETENTION_DAYS: z.coerce.number().int().min(31).max(3650).default(400),
   TIDEMARK_ALERT_DROP_POINTS: z.coerce.number().int().min(1).max(100).default(15),
   TIDEMARK_ALERT_WEBHOOK_URL: optionalUrl,
   TIDEMARK_SCHEDULE: optionalText,

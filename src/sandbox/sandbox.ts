@@ -4,6 +4,7 @@
  * responses, starts the admin API, workers and schedulers under a prefix derived from the
  * dataset (cleared at start), then asks for one full run.
  */
+import { syncOptionsFromEnv } from '../config/sync-options.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -118,7 +119,7 @@ export async function startSandbox(o: SandboxOptions): Promise<Sandbox> {
       roles: { api: true, workers: true, schedulers: true },
       port: o.ports.api,
       defaultSchedule: o.schedule === undefined ? 'every 1h' : o.schedule,
-      options: { successPlanLookbackDays: o.env.TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS, writebackBatchSize: o.env.TIDEMARK_WRITEBACK_BATCH, writebackBulkThreshold: o.env.TIDEMARK_WRITEBACK_BULK_THRESHOLD, apiBudgetShare: o.env.TIDEMARK_API_BUDGET_SHARE, alertDropPoints: o.env.TIDEMARK_ALERT_DROP_POINTS, alertWebhookUrl: o.env.TIDEMARK_ALERT_WEBHOOK_URL },
+      options: syncOptionsFromEnv(o.env),
       workerConcurrency: o.env.TIDEMARK_WORKER_CONCURRENCY,
       surveySecret,
     });

@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Connector } from '../contracts/connector.ts';
+import type { HealthModel } from '../health/model.ts';
 import type { SourceId } from '../contracts/records.ts';
 import { RecordStore } from '../store/record-store.ts';
 import { CheckpointStore } from '../store/checkpoint-store.ts';
@@ -40,6 +41,10 @@ export interface SyncContext {
     alertDropPoints?: number;
     /** Slack-compatible webhook for health alerts. */
     alertWebhookUrl?: string;
+    /** The scorecard (default: src/health/models/default.json). */
+    healthModel?: HealthModel;
+    /** Days of score history kept per account (default 400). */
+    scoreRetentionDays?: number;
   };
 }
 

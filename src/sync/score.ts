@@ -21,7 +21,7 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
   const started = Date.now();
   await ctx.runs.update(runId, { stage: 'score' });
   const now = ctx.now();
-  const model = defaultHealthModel();
+  const model = ctx.options.healthModel ?? defaultHealthModel();
   const bundles = await buildBundles(ctx);
   const day = now.toISOString().slice(0, 10);
   const dayThen = new Date(now.getTime() - 30 * DAY_MS).toISOString().slice(0, 10);
@@ -48,7 +48,7 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
       if (plan.review) await ctx.state.setPlanOpportunity(account.id, plan.opportunityId);
     }
     desired.push([account.id, { modelVersion: health.result.modelVersion, fields }]);
-    await ctx.state.saveScore(account.id, day, { score: health.result.score, band: health.result.band, modelVersion: health.result.modelVersion }, 400);
+    await ctx.state.saveScore(account.id, day, { score: health.result.score, band: health.result.band, modelVersion: health.result.modelVersion }, ctx.options.scoreRetentionDays ?? 400);
   }
   await ctx.state.saveDesired(desired);
   await ctx.runs.set(runId, { accountsScored: desired.length, plans, 'ms.score': Date.now() - started });

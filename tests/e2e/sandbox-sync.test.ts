@@ -115,6 +115,30 @@ describe('sandbox end to end', () => {
     expect(accounts.filter((a) => a.CS_Health_Score__c !== null).length).toBeGreaterThan(accounts.length / 2);
   });
 
+  it('a CSM reads a success plan naming the products, renewal date, CSM and why they bought', async () => {
+    const conn = new jsforce.Connection({ oauth2: { loginUrl: sandbox.urls.salesforce, clientId: 'sandbox', clientSecret: 'sandbox' }, version: '62.0' });
+    await conn.authorize({ grant_type: 'client_credentials' });
+    const rows = (await conn.query<{ Id: string; CS_Success_Plan__c: string | null; CS_Success_Plan_Stage__c: string | null; CS_Success_Plan_Review__c: boolean; CS_Renewal_Date__c: string | null; CS_Manager__c: string | null }>(
+      'SELECT Id, CS_Success_Plan__c, CS_Success_Plan_Stage__c, CS_Success_Plan_Review__c, CS_Renewal_Date__c, CS_Manager__c FROM Account WHERE CS_Success_Plan__c != null',
+    )).records;
+    expect(rows.length).toBeGreaterThan(0);
+    const lines = (file: string) => readFileSync(join(sandbox.datasetDir, 'salesforce', file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const opps = lines('Opportunity.jsonl');
+    const items = lines('OpportunityLineItem.jsonl');
+    const users = new Map(lines('User.jsonl').map((u) => [u.Id, u.Name]));
+    for (const row of rows) {
+      const plan = row.CS_Success_Plan__c as string;
+      const won = opps.filter((o) => o.AccountId === row.Id && o.StageName === 'Closed Won').sort((a, b) => String(b.CloseDate).localeCompare(String(a.CloseDate)))[0];
+      expect(won, row.Id).toBeDefined();
+      if (typeof won?.Description === 'string') expect(plan).toContain(won.Description.slice(0, 60));
+      for (const item of items.filter((i) => i.OpportunityId === won?.Id)) expect(plan).toContain(String(item.Name));
+      if (row.CS_Renewal_Date__c) expect(plan).toContain(row.CS_Renewal_Date__c);
+      if (row.CS_Manager__c) expect(plan).toContain(String(users.get(row.CS_Manager__c)));
+      expect(['Onboarding', 'Adoption', 'Value', 'Renewal']).toContain(row.CS_Success_Plan_Stage__c);
+      expect(row.CS_Success_Plan_Review__c).toBe(true);
+    }
+  });
+
   it('the written usage and ticket counts equal the ground truth', async () => {
     const truth = readFileSync(join(sandbox.datasetDir, 'truth', 'accounts.jsonl'), 'utf8')
       .split('\n')

@@ -2,6 +2,7 @@
  * `start`, `sandbox`, `worker`, `api`: the long-running commands. `start` with no source
  * credentials is the sandbox; with credentials it serves the configured real accounts.
  */
+import { syncOptionsFromEnv } from '../../config/sync-options.ts';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { hasSourceCredentials, loadEnv, nowFrom, SECRET_SETTINGS, type Env } from '../../config/env.ts';
@@ -94,7 +95,7 @@ export async function serveCommand(env: Env, roles: { api: boolean; workers: boo
     roles,
     port: env.TIDEMARK_PORT,
     defaultSchedule: env.TIDEMARK_SCHEDULE ?? 'every 1h',
-    options: { successPlanLookbackDays: env.TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS, writebackBatchSize: env.TIDEMARK_WRITEBACK_BATCH, writebackBulkThreshold: env.TIDEMARK_WRITEBACK_BULK_THRESHOLD, apiBudgetShare: env.TIDEMARK_API_BUDGET_SHARE, alertDropPoints: env.TIDEMARK_ALERT_DROP_POINTS, alertWebhookUrl: env.TIDEMARK_ALERT_WEBHOOK_URL },
+    options: syncOptionsFromEnv(env),
     workerConcurrency: env.TIDEMARK_WORKER_CONCURRENCY,
     surveySecret: env.TIDEMARK_SURVEY_SECRET,
   });
