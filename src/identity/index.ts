@@ -98,7 +98,7 @@ export interface ResolutionSet {
   maps: ReadonlyMap<ResolvableKind, ReadonlyMap<string, Resolution>>;
   byKind(kind: RecordKind): Resolution[];
   get(kind: RecordKind, id: string): Resolution | undefined;
-  /** Counts over all kinds, and per kind. */
+  /** Counts of the records given, over all kinds and per kind. */
   counts: ResolutionCounts;
   countsByKind: ReadonlyMap<ResolvableKind, ResolutionCounts>;
 }
@@ -142,12 +142,7 @@ export function resolveAll(index: IdentityIndex, records: RecordsToResolve): Res
     countsByKind.set(kind, kindCounts);
     for (const record of list) {
       const r = resolveOne(index, record, parents, false);
-      const previous = map.get(record.id);
-      if (previous) {
-        // The same record twice in one input: the later copy replaces the earlier one.
-        uncount(counts, previous);
-        uncount(kindCounts, previous);
-      }
+      // The same id twice in one input: the later copy is kept; counts count every record given.
       map.set(record.id, r);
       count(counts, r);
       count(kindCounts, r);
@@ -166,18 +161,4 @@ export function resolveAll(index: IdentityIndex, records: RecordsToResolve): Res
     counts,
     countsByKind,
   };
-}
-
-function uncount(c: ResolutionCounts, r: Resolution): void {
-  if (r.accountId !== null && r.method !== null) {
-    c.matched -= 1;
-    const n = (c.byMethod[r.method] ?? 1) - 1;
-    if (n > 0) c.byMethod[r.method] = n;
-    else delete c.byMethod[r.method];
-  } else if (r.reason !== null) {
-    c.unmatched -= 1;
-    const n = (c.byReason[r.reason] ?? 1) - 1;
-    if (n > 0) c.byReason[r.reason] = n;
-    else delete c.byReason[r.reason];
-  }
 }

@@ -71,9 +71,10 @@ describe('resolveAll', () => {
     for (const kind of set.maps.keys()) for (const r of set.byKind(kind)) expect(r.steps).toBeUndefined();
   });
 
-  it('a record given twice counts once (the later copy wins)', () => {
+  it('a record given twice: the later copy is kept, both are counted', () => {
     const twice = resolveAll(index, { ...none, zendeskUsers: [user('u', 'x@gmail.com'), user('u', 'x@acme.com')] });
-    expect(twice.counts).toEqual({ matched: 1, unmatched: 0, byMethod: { domain: 1 }, byReason: {} });
+    expect(twice.get('zendesk.user', 'u')).toMatchObject({ accountId: ACME, method: 'domain' });
+    expect(twice.counts).toEqual({ matched: 1, unmatched: 1, byMethod: { domain: 1 }, byReason: { 'free-mail-domain': 1 } });
   });
 });
 

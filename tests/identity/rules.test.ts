@@ -106,6 +106,12 @@ describe('CRM edge cases', () => {
     expect(resolveOne(idx, org('y', [], '001D000000IqhSLIAZ')).accountId).toBe('001D000000IqhSLIAZ');
   });
 
+  it('a free-mail domain listed on an account (CS_Email_Domains__c = gmail.com) still never matches by domain', () => {
+    const idx = buildIdentityIndex({ accounts: [account(ACME, 'https://gmail.com', { emailDomains: ['gmail.com'] })], contacts: [], zendeskOrganizations: [org('o', ['hotmail.com'], ACME)], manualRules: [] });
+    expect(resolveOne(idx, user('z', 'anyone@gmail.com')).reason).toBe('free-mail-domain');
+    expect(resolveOne(idx, org('y', ['hotmail.com'])).reason).toBe('free-mail-domain');
+  });
+
   it('two accounts whose Websites are on the same private suffix make it ambiguous', () => {
     const idx = ids([account(ACME, 'acme.github.io'), account(BETA, 'beta.github.io')]);
     expect(resolveOne(idx, org('z', ['gamma.github.io'])).reason).toBe('ambiguous-domain');
