@@ -17,19 +17,23 @@ export function classify(err: unknown): JobOutcome {
   return 'retry';
 }
 
-export function withErrorPolicy<T, R>(queue: Queue, log: Logger, processor: (job: Job<T>) => Promise<R>): (job: Job<T>) => Promise<R> {
+/** Called with each failure's outcome (e.g. to raise an alert for RevOps); its own errors are ignored. */
+export type OutcomeListener = (queue: string, outcome: JobOutcome, err: unknown, waitMs: number) => Promise<void>;
+
+export function withErrorPolicy<T, R>(queue: Queue, log: Logger, processor: (job: Job<T>) => Promise<R>, onOutcome?: OutcomeListener): (job: Job<T>) => Promise<R> {
   return async (job) => {
     try {
       return await processor(job);
     } catch (err) {
       const outcome = classify(err);
+      const waitMs = err instanceof RateLimitError || err instanceof BudgetError ? err.retryAfterMs : 60_000;
+      if (onOutcome) await onOutcome(queue.name, outcome, err, waitMs).catch(() => undefined);
       const context = { queue: queue.name, jobId: job.id, attempt: job.attemptsMade + 1, err: errorMessage(err) };
       if (outcome === 'unrecoverable') {
         log.error(context, 'job failed: fix the configuration, then run again');
         throw new UnrecoverableError(errorMessage(err));
       }
       if (outcome === 'rate-limited') {
-        const waitMs = err instanceof RateLimitError || err instanceof BudgetError ? err.retryAfterMs : 60_000;
         log.warn({ ...context, waitMs }, 'upstream limit reached: queue paused for Retry-After');
         await queue.rateLimit(Math.max(1, waitMs));
         throw Worker.RateLimitError();

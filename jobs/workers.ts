@@ -11,9 +11,9 @@ import { pullSource } from '../src/sync/pull.ts';
 import { resolveRun } from '../src/sync/resolve.ts';
 import { scoreRun } from '../src/sync/score.ts';
 import { writebackRun } from '../src/sync/writeback.ts';
-import { startRun, finishRun } from '../src/sync/run.ts';
+import { startRun, finishRun, opsAlertsOf } from '../src/sync/run.ts';
 import { errorMessage } from '../src/contracts/errors.ts';
-import { withErrorPolicy } from './error-policy.ts';
+import { withErrorPolicy, type OutcomeListener } from './error-policy.ts';
 import { buildRunFlow } from './run-flow.ts';
 import {
   bullPrefix, pullQueueName, pullJobSchema, RESOLVE_QUEUE, RUNS_QUEUE, runJobSchema, SCORE_QUEUE, stageJobSchema, WRITEBACK_QUEUE, DEFAULT_JOB_OPTIONS,
@@ -39,9 +39,19 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
   await writebackEvents.waitUntilReady();
   await queue(RUNS_QUEUE).setGlobalConcurrency(1);
 
+  // A source stopped by its credentials or settings, or paused by rate limits or budget, raises
+  // an alert for RevOps; the next successful run of that source clears it.
+  const alerts = opsAlertsOf(ctx);
+  const onOutcome: OutcomeListener = async (queueName, outcome, err, waitMs) => {
+    const source = queueName.startsWith('pull-') ? queueName.slice(5) : queueName === WRITEBACK_QUEUE ? 'salesforce' : null;
+    if (!source || outcome === 'retry') return;
+    if (outcome === 'unrecoverable') await alerts.raise(`source:${source}`, 'error', `${source} stopped: ${errorMessage(err)}`);
+    else await alerts.raise(`source:${source}`, 'warning', `${source} paused for ${Math.ceil(waitMs / 1000)} s by ${queueName === WRITEBACK_QUEUE ? 'the API budget' : 'rate limits or the API budget'}: ${errorMessage(err)}`);
+  };
+
   const workers: Worker[] = [];
   const add = <T>(name: string, processor: (job: Job<T>) => Promise<unknown>, concurrency = 1): void => {
-    const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor), { connection, prefix, concurrency, autorun: true });
+    const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor, onOutcome), { connection, prefix, concurrency, autorun: true });
     worker.on('error', (err) => ctx.log.error({ queue: name, err: errorMessage(err) }, 'worker error'));
     workers.push(worker);
   };

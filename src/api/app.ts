@@ -25,6 +25,7 @@ import { runLogRoutes } from './routes/runs-logs.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { writebackRoutes } from './routes/writeback.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { consoleRouter } from '../console/console-router.ts';
 
 export interface ApiAppOptions {
@@ -129,6 +130,7 @@ export function createApiApp(ctx: SyncContext, options: ApiAppOptions = {}): exp
   identityRoutes(api, deps);
   accountRoutes(api, deps);
   writebackRoutes(api, deps);
+  alertRoutes(api, deps);
   api.add({ method: 'post', path: '/credentials/rotate', tag: 'connectors', role: 'admin', summary: 'Re-seal stored credentials with the newest key of TIDEMARK_SECRET_KEY' }, async ({ principal }) => {
     const rotated = await deps.credentials.rotate();
     await deps.audit.record({ at: new Date().toISOString(), actor: principal.actor, action: 'credentials.rotate', target: null, detail: `${rotated} re-sealed` });

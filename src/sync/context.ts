@@ -45,6 +45,10 @@ export interface SyncContext {
     healthModel?: HealthModel;
     /** Days of score history kept per account (default 400). */
     scoreRetentionDays?: number;
+    /** Rejected (quarantined) records per run above which RevOps is alerted (default 50). */
+    alertRejectedThreshold?: number;
+    /** Hours without a successful sync of a source before RevOps is alerted (default 26). */
+    alertStaleHours?: number;
   };
 }
 

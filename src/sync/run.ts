@@ -6,6 +6,7 @@ import { SOURCES, type SourceId } from '../contracts/records.ts';
 import { errorMessage } from '../contracts/errors.ts';
 import type { RunMeta, RunRequest, RunView } from '../store/run-store.ts';
 import type { SyncContext } from './context.ts';
+import { OpsAlerts, evaluateRun, evaluateStaleness } from '../alerts/ops-alerts.ts';
 import { RUNS_QUEUE, bullPrefix, DEFAULT_JOB_OPTIONS } from '../../jobs/queues.ts';
 
 // Run and log timestamps are wall-clock times; ctx.now() is the scoring "now" (TIDEMARK_NOW may pin it).
@@ -65,9 +66,15 @@ export async function startRun(ctx: SyncContext, runId: string | null, scheduled
   return ctx.runs.update(id, { status: 'running', stage: 'pull', startedAt: new Date().toISOString() });
 }
 
+export function opsAlertsOf(ctx: SyncContext): OpsAlerts {
+  return new OpsAlerts(ctx.redis, ctx.prefix, { webhookUrl: ctx.options.alertWebhookUrl, log: ctx.log });
+}
+
+export const LAST_SUCCESS = (source: string): string => `last-success:${source}`;
+
 export async function finishRun(ctx: SyncContext, runId: string, err: unknown): Promise<void> {
   const failed = err !== null && err !== undefined;
-  await ctx.runs.update(runId, {
+  const meta = await ctx.runs.update(runId, {
     status: failed ? 'failed' : 'succeeded',
     stage: 'done',
     finishedAt: new Date().toISOString(),
@@ -76,7 +83,19 @@ export async function finishRun(ctx: SyncContext, runId: string, err: unknown): 
   if (failed) {
     await ctx.logs.append([{ runId, status: 'error', message: `run failed: ${errorMessage(err)}` }]);
     ctx.log.error({ runId, err: errorMessage(err) }, 'run failed');
-  } else ctx.log.info({ runId }, 'run finished');
+  } else {
+    ctx.log.info({ runId }, 'run finished');
+    for (const source of meta.sources) await ctx.state.setSetting(LAST_SUCCESS(source), new Date().toISOString());
+  }
+  // Alerts for RevOps: one notification per change of state, plus one on recovery.
+  const run = await ctx.runs.get(runId);
+  const quarantined = Object.entries(run?.counters ?? {}).filter(([k]) => k.startsWith('quarantined.')).reduce((n, [, v]) => n + v, 0);
+  const alerts = opsAlertsOf(ctx);
+  await evaluateRun(alerts, { runId, failed, error: failed ? errorMessage(err) : null, sources: meta.sources, quarantined }, { rejectedThreshold: ctx.options.alertRejectedThreshold ?? 50 });
+  const states = await ctx.state.allSources();
+  const lastSuccess: Record<string, string | null> = {};
+  for (const [source, state] of Object.entries(states)) if (state.enabled && source !== 'surveys') lastSuccess[source] = await ctx.state.getSetting(LAST_SUCCESS(source));
+  await evaluateStaleness(alerts, lastSuccess, new Date(), ctx.options.alertStaleHours ?? 26);
 }
 
 export interface RunSummary {

@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadEnv } from '../../src/config/env.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
+import { OpsAlerts } from '../../src/alerts/ops-alerts.ts';
 import { dropPrefix, testRedis, uniquePrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -124,5 +125,18 @@ describe('console: the admin path', () => {
     await page.waitForSelector('#plan');
     await page.waitForSelector('#score-chart', { timeout: 10_000 });
     await shot('06-account');
+  }, 60_000);
+
+  it('shows active RevOps alerts as a banner', async () => {
+    const alerts = new OpsAlerts(sandbox.services.ctx.redis, sandbox.prefix, { log: silentLogger() });
+    await alerts.raise('source:zendesk', 'error', 'zendesk stopped: Zendesk refused the credentials (HTTP 401)');
+    await page.goto(`${sandbox.urls.api}/#/runs`);
+    await page.waitForSelector('#alerts .alert.error');
+    expect(await page.textContent('#alerts')).toContain('zendesk stopped: Zendesk refused the credentials');
+    await shot('07-alert-banner');
+    await alerts.clear('source:zendesk', 'zendesk syncs again');
+    await page.goto(`${sandbox.urls.api}/#/connectors`);
+    await page.waitForSelector('#connector-zendesk');
+    expect(await page.locator('#alerts .alert').count()).toBe(0);
   }, 60_000);
 });

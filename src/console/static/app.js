@@ -337,6 +337,17 @@
         h('button', { type: 'button', className: 'secondary', onclick: async () => { await api('POST', '/console/logout', {}); state.role = null; renderSignIn('Signed out.'); } }, 'Sign out')));
   }
 
+  // ---- alerts banner ---------------------------------------------------------------------------
+  async function renderAlerts() {
+    const box = document.getElementById('alerts');
+    try {
+      const { alerts } = await get('/api/alerts');
+      box.replaceChildren(...alerts.map((a) => h('div', { className: `alert ${a.severity}` }, `${a.severity === 'error' ? 'Error' : 'Warning'} since ${when(a.since)}: ${a.message}`)));
+    } catch {
+      box.replaceChildren();
+    }
+  }
+
   // ---- router ---------------------------------------------------------------------------------
   async function route() {
     clearTimeout(state.timer);
@@ -351,6 +362,7 @@
       }
     }
     document.getElementById('nav').hidden = false;
+    renderAlerts();
     document.getElementById('who').textContent = `signed in as ${state.role}`;
     const [path, query] = (location.hash.slice(1) || '/connectors').split('?');
     const params = new URLSearchParams(query || '');
