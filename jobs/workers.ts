@@ -14,6 +14,8 @@ import { writebackRun } from '../src/sync/writeback.ts';
 import { startRun, finishRun, opsAlertsOf } from '../src/sync/run.ts';
 import { errorMessage } from '../src/contracts/errors.ts';
 import { withErrorPolicy, type OutcomeListener } from './error-policy.ts';
+import { keyRingFromEnv, loadStoredSources } from '../src/sync/stored-credentials.ts';
+import { CredentialStore } from '../src/api/credential-store.ts';
 import { buildRunFlow } from './run-flow.ts';
 import {
   bullPrefix, pullQueueName, pullJobSchema, RESOLVE_QUEUE, RUNS_QUEUE, runJobSchema, SCORE_QUEUE, stageJobSchema, WRITEBACK_QUEUE, DEFAULT_JOB_OPTIONS,
@@ -56,8 +58,18 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
     workers.push(worker);
   };
 
+  // Credentials an admin saved in the console reach workers in other processes through Redis.
+  const ring = keyRingFromEnv();
+  const credentials = ring ? new CredentialStore(ctx.redis, ctx.prefix, ring) : null;
+  const fromEnvironment = new Set(Object.keys(ctx.sources) as SourceId[]);
+  // Each process refreshes them before a stage that calls a source (stages may run on different workers).
+  const refreshCredentials = async (): Promise<void> => {
+    if (credentials) await loadStoredSources(ctx, credentials, fromEnvironment);
+  };
+
   add(RUNS_QUEUE, async (job: Job<unknown>) => {
     const data = runJobSchema.parse(job.data);
+    await refreshCredentials();
     const run = await startRun(ctx, 'runId' in data ? data.runId : null, 'scheduled' in data ? data.scheduled.sources : null);
     try {
       const flow = await flows.add(buildRunFlow(ctx.prefix, run));
@@ -72,6 +84,7 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
     if (source === 'surveys') continue;
     add(pullQueueName(source), async (job: Job<unknown>) => {
       const data = pullJobSchema.parse(job.data);
+      await refreshCredentials();
       await ctx.runs.update(data.runId, { stage: 'pull' });
       return pullSource(ctx, data.runId, data.source as SourceId, { full: data.full });
     });
@@ -80,6 +93,7 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
   add(SCORE_QUEUE, async (job: Job<unknown>) => scoreRun(ctx, stageJobSchema.parse(job.data).runId), options.concurrency ?? 1);
   add(WRITEBACK_QUEUE, async (job: Job<unknown>) => {
     const data = stageJobSchema.parse(job.data);
+    await refreshCredentials();
     return writebackRun(ctx, data.runId, { dryRun: data.dryRun });
   });
 

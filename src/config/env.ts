@@ -33,6 +33,7 @@ export const envSchema = z.object({
   TIDEMARK_ALERT_DROP_POINTS: z.coerce.number().int().min(1).max(100).default(15),
   TIDEMARK_ALERT_WEBHOOK_URL: optionalUrl,
   TIDEMARK_ALERT_REJECTED_THRESHOLD: z.coerce.number().int().min(0).default(50),
+  TIDEMARK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
   TIDEMARK_ALERT_STALE_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(26),
   TIDEMARK_SCHEDULE: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -24,5 +24,6 @@ export function syncOptionsFromEnv(env: Env): SyncContext['options'] {
     scoreRetentionDays: env.TIDEMARK_SCORE_RETENTION_DAYS,
     alertRejectedThreshold: env.TIDEMARK_ALERT_REJECTED_THRESHOLD,
     alertStaleHours: env.TIDEMARK_ALERT_STALE_HOURS,
+    logRetentionDays: env.TIDEMARK_LOG_RETENTION_DAYS,
   };
 }

@@ -38,6 +38,8 @@ export class LogStore {
     private readonly redis: Redis,
     prefix: string,
     private readonly maxEntries = 200_000,
+    /** Entries older than this are trimmed (stream ids are millisecond timestamps). */
+    private readonly retentionDays = 14,
   ) {
     this.key = keys(prefix).logs;
   }
@@ -58,6 +60,7 @@ export class LogStore {
       };
       m.xadd(this.key, 'MAXLEN', '~', String(this.maxEntries), '*', 'e', JSON.stringify(full));
     }
+    m.xtrim(this.key, 'MINID', String(Date.now() - this.retentionDays * 86_400_000));
     await m.exec();
   }
 

@@ -49,6 +49,8 @@ export interface SyncContext {
     alertRejectedThreshold?: number;
     /** Hours without a successful sync of a source before RevOps is alerted (default 26). */
     alertStaleHours?: number;
+    /** Days record-level sync logs are kept (default 14; at most 200,000 entries in any case). */
+    logRetentionDays?: number;
   };
 }
 
@@ -58,7 +60,7 @@ export function createSyncContext(input: Omit<SyncContext, 'records' | 'checkpoi
     records: new RecordStore(input.redis, input.prefix),
     checkpoints: new CheckpointStore(input.redis, input.prefix),
     runs: new RunStore(input.redis, input.prefix),
-    logs: new LogStore(input.redis, input.prefix),
+    logs: new LogStore(input.redis, input.prefix, 200_000, input.options.logRetentionDays ?? 14),
     state: new StateStore(input.redis, input.prefix),
   };
 }

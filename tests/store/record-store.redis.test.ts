@@ -60,6 +60,14 @@ describe('LogStore and RunStore', () => {
     expect((await logs.query({ search: 'lock' })).length).toBe(1);
   });
 
+  it('trims log entries older than the retention', async () => {
+    const logs = new LogStore(redis, prefix, 200_000, 1);
+    const old = Date.now() - 3 * 86_400_000;
+    await redis.xadd(`${prefix}:logs`, `${old}-0`, 'e', JSON.stringify({ at: new Date(old).toISOString(), runId: 'run-0', status: 'ok', source: null, kind: null, recordId: null, accountId: null, message: 'three days old' }));
+    await logs.append([{ runId: 'run-1', status: 'ok', message: 'fresh' }]);
+    expect((await logs.query()).map((e) => e.message)).toEqual(['fresh']);
+  });
+
   it('creates runs with counters and lists them newest first', async () => {
     const runs = new RunStore(redis, prefix);
     const a = await runs.create({ sources: ['salesforce'], full: true, dryRun: false, trigger: 'test' }, new Date());

@@ -1,5 +1,6 @@
 /** Connectors: list with status, credentials (sealed, never returned), test, enable/pause, schedule, sync now. */
 import { z } from 'zod';
+import { loadStoredSources } from '../../sync/stored-credentials.ts';
 import { SOURCES, sourceIdSchema, type SourceId } from '../../contracts/records.ts';
 import { CONNECTORS } from '../../registry.ts';
 import { parseSchedule, syncSchedulers } from '../../../jobs/schedulers.ts';
@@ -46,18 +47,8 @@ function secretValues(config: unknown): void {
 
 /** Loads sealed credentials into the running context (sources configured through the API). */
 export async function loadStoredCredentials(deps: ApiDeps): Promise<void> {
-  for (const source of await deps.credentials.sources()) {
-    const parsed = sourceIdSchema.safeParse(source);
-    if (!parsed.success || deps.ctx.sources[parsed.data]) continue;
-    try {
-      const connector = CONNECTORS[parsed.data];
-      const config = connector.configSchema.parse(await deps.credentials.load(source));
-      secretValues(config);
-      deps.ctx.sources[parsed.data] = { connector, config };
-    } catch (err) {
-      deps.ctx.log.warn({ source, err: scrubSecrets(errorMessage(err)) }, 'stored credentials could not be loaded');
-    }
-  }
+  const configured = new Set(Object.keys(deps.ctx.sources) as SourceId[]);
+  await loadStoredSources(deps.ctx, deps.credentials, configured);
 }
 
 /** The settings a connector takes, from its zod schema (for the console's form). */
