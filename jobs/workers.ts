@@ -25,7 +25,7 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-export async function startWorkers(ctx: SyncContext, connection: ConnectionOptions, options: { concurrency?: number } = {}): Promise<Workers> {
+export async function startWorkers(ctx: SyncContext, connection: ConnectionOptions, options: { concurrency?: number; lockDurationMs?: number } = {}): Promise<Workers> {
   const prefix = bullPrefix(ctx.prefix);
   const queues = new Map<string, Queue>();
   const queue = (name: string): Queue => {
@@ -53,7 +53,15 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
 
   const workers: Worker[] = [];
   const add = <T>(name: string, processor: (job: Job<T>) => Promise<unknown>, concurrency = 1): void => {
-    const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor, onOutcome), { connection, prefix, concurrency, autorun: true });
+    const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor, onOutcome), {
+      connection,
+      prefix,
+      concurrency,
+      autorun: true,
+      // A killed worker's job is taken over once its lock expires (stalled-job check at the same pace).
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.lockDurationMs ?? 30_000,
+    });
     worker.on('error', (err) => ctx.log.error({ queue: name, err: errorMessage(err) }, 'worker error'));
     workers.push(worker);
   };

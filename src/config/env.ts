@@ -23,6 +23,7 @@ export const envSchema = z.object({
   TIDEMARK_NOW: optionalText.pipe(z.iso.datetime({ offset: true }).optional()),
   TIDEMARK_SECRET_KEY: optionalText,
   TIDEMARK_SURVEY_SECRET: optionalText,
+  TIDEMARK_JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   TIDEMARK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   TIDEMARK_SUCCESS_PLAN_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   TIDEMARK_WRITEBACK_BATCH: z.coerce.number().int().min(1).max(200).default(200),
@@ -52,6 +53,7 @@ export const envSchema = z.object({
   ZENDESK_EMAIL: optionalText,
   ZENDESK_API_TOKEN: optionalText,
   ZENDESK_OAUTH_TOKEN: optionalText,
+  ZENDESK_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
 
   MIXPANEL_PROJECT_ID: optionalText,
   MIXPANEL_SERVICE_ACCOUNT: optionalText,

@@ -38,7 +38,7 @@ export function sourcesFromEnv(env: Env): Partial<Record<SourceId, ConfiguredSou
   if (env.ZENDESK_EMAIL || env.ZENDESK_SUBDOMAIN || env.ZENDESK_URL) {
     out.zendesk = build(
       'zendesk',
-      strip({ subdomain: env.ZENDESK_SUBDOMAIN, baseUrl: env.ZENDESK_URL, email: env.ZENDESK_EMAIL, apiToken: env.ZENDESK_API_TOKEN, oauthToken: env.ZENDESK_OAUTH_TOKEN }),
+      strip({ subdomain: env.ZENDESK_SUBDOMAIN, baseUrl: env.ZENDESK_URL, email: env.ZENDESK_EMAIL, apiToken: env.ZENDESK_API_TOKEN, oauthToken: env.ZENDESK_OAUTH_TOKEN, perPage: env.ZENDESK_PAGE_SIZE }),
       { subdomain: 'ZENDESK_SUBDOMAIN', baseUrl: 'ZENDESK_URL', email: 'ZENDESK_EMAIL', apiToken: 'ZENDESK_API_TOKEN', oauthToken: 'ZENDESK_OAUTH_TOKEN' },
     );
   }

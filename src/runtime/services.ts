@@ -24,6 +24,7 @@ export interface ServicesOptions {
   defaultSchedule: string | null;
   options: SyncContext['options'];
   workerConcurrency?: number;
+  lockDurationMs?: number;
   surveySecret?: string;
 }
 
@@ -55,7 +56,7 @@ export async function startServices(o: ServicesOptions): Promise<Services> {
   let server: Server | null = null;
   let apiUrl: string | null = null;
   let apiApp: ReturnType<typeof createApiApp> | null = null;
-  if (o.roles.workers) workers = await startWorkers(ctx, connection, { concurrency: o.workerConcurrency });
+  if (o.roles.workers) workers = await startWorkers(ctx, connection, { concurrency: o.workerConcurrency, lockDurationMs: o.lockDurationMs });
   if (o.roles.schedulers) await syncSchedulers(o.prefix, connection, states);
   if (o.roles.api) {
     apiApp = createApiApp(ctx, { surveySecret: o.surveySecret, connection });

@@ -97,6 +97,7 @@ export async function serveCommand(env: Env, roles: { api: boolean; workers: boo
     defaultSchedule: env.TIDEMARK_SCHEDULE ?? 'every 1h',
     options: syncOptionsFromEnv(env),
     workerConcurrency: env.TIDEMARK_WORKER_CONCURRENCY,
+    lockDurationMs: env.TIDEMARK_JOB_LOCK_MS,
     surveySecret: env.TIDEMARK_SURVEY_SECRET,
   });
   io.out(`Tidemark ${Object.entries(roles).filter(([, on]) => on).map(([r]) => r).join(' + ')} running${services.apiUrl ? ` at ${services.apiUrl}` : ''} (prefix ${env.TIDEMARK_PREFIX}, Redis ${redis.url})`);
