@@ -50,8 +50,15 @@ describe('Salesforce connector', () => {
     const last = pages.at(-1)?.checkpoint ?? null;
     expect((await collect(stream('accounts'), config, last)).flatMap((p) => p.records)).toEqual([]);
     await sf.control('POST', '/__sandbox/records/Account', { Id: sfId('001', 7), Name: 'Renamed' });
-    const changed = (await collect(stream('accounts'), config, last)).flatMap((p) => p.records);
+    const before = await sf.stats();
+    const changedPages = await collect(stream('accounts'), config, last);
+    const changed = changedPages.flatMap((p) => p.records);
     expect(changed.map((r) => [r.id, r.name])).toEqual([[sfId('001', 7), 'Renamed']]);
+    // Only the change is pulled: a describe and one query page, counted by the connector and by the emulator.
+    expect(changedPages.reduce((n, p) => n + p.apiCalls, 0)).toBe(2);
+    const after = await sf.stats();
+    const calls = (s: Record<string, Record<string, number>>): number => Object.entries(s).filter(([r]) => !r.includes('oauth2')).reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
+    expect(calls(after) - calls(before)).toBe(2);
   });
 
   it('pulls deletions through queryAll', async () => {
