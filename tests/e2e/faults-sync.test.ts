@@ -1,7 +1,7 @@
 /**
  * A full sandbox sync under injected faults from every emulator (Salesforce 503s and an expired
  * session, Zendesk 429 storms with Retry-After, Mixpanel truncated and reset exports, a malformed
- * line): the run still completes through the job error policy, and the written fields equal the
+ * export line, an expired Salesforce session): the run still completes through the job error policy, and the written fields equal the
  * generator's ground truth, with no duplicate records.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,11 +43,13 @@ describe('sync under faults', () => {
   it('completes with exactly the dataset values', async () => {
     const { salesforce, zendesk, mixpanel } = sandbox.urls;
     await fault(salesforce, { route: '*', type: 'status', status: 503, count: 3 });
+    // An expired session in the middle of the pull: jsforce refreshes it through the same OAuth flow.
+    await fault(salesforce, { route: 'GET /services/data/vXX.X/queryAll', type: 'session-expired', count: 1 });
     await fault(zendesk, { faults: [
       { route: 'GET /api/v2/incremental/tickets/cursor', type: 'rate-limit', retryAfterSeconds: 1, count: 3 },
       { route: '*', type: 'status', status: 502, count: 1 },
     ] });
-    await fault(mixpanel, { faults: [{ type: 'truncate', count: 1 }, { type: 'reset', count: 1 }] });
+    await fault(mixpanel, { faults: [{ type: 'truncate', count: 1 }, { type: 'reset', count: 1 }, { route: 'GET /api/2.0/export', type: 'malformed', count: 1 }] });
 
     const connection = bullConnection(sandbox.redisUrl);
     const run = await requestRun(sandbox.services.ctx, connection, { sources: ['salesforce', 'zendesk', 'mixpanel', 'surveys'], full: true, dryRun: false, trigger: 'test' });
@@ -59,6 +61,7 @@ describe('sync under faults', () => {
     expect(Object.values(stats.calls).some((byStatus) => (byStatus['429'] ?? 0) > 0)).toBe(true);
     const sfStats = (await (await fetch(`${salesforce}/__sandbox/stats`)).json()) as { calls: Record<string, Record<string, number>> };
     expect(Object.values(sfStats.calls).reduce((n, byStatus) => n + (byStatus['503'] ?? 0), 0)).toBe(3);
+    expect(sfStats.calls['GET /services/data/vXX.X/queryAll']?.['401']).toBe(1);
     const mpFaults = (await (await fetch(`${mixpanel}/__sandbox/faults`)).json()) as { faults: unknown[] };
     expect(mpFaults.faults).toEqual([]);
 
