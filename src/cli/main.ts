@@ -27,7 +27,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   unmatched: { run: async (a, io) => (await admin()).unmatchedCommand(a, io), help: 'unmatched [--source S] [--reason R]' },
   writes: { run: async (a, io) => (await admin()).writesCommand(a, io), help: 'writes --account ID' },
   writeback: { run: async (a, io) => (await admin()).writebackCommand(a, io), help: 'writeback pause | writeback resume | writeback revert --run ID' },
-  surveys: { run: async (a, io) => (await admin()).surveysCommand(a, io), help: 'surveys import FILE [--format csv|jsonl]' },
+  surveys: { run: async (a, io) => (await admin()).surveysCommand(a, io), help: 'surveys import FILE [--format csv|jsonl] [--map FIELD=COLUMN ...]' },
   tokens: { run: async (a, io) => (await admin()).tokensCommand(a, io), help: 'tokens create --role admin|viewer' },
   forget: { run: async (a, io) => (await import('./commands/forget.ts')).forgetCommand(a, io), help: 'forget --email EMAIL   erase a person\'s data (records, survey comments, log lines)' },
   reset: { run: async (a, io) => (await admin()).resetCommand(a, io), help: "reset            clear this org's state (its key prefix)" },

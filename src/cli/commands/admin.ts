@@ -6,6 +6,7 @@ import { clearPrefix } from '../../store/redis.ts';
 import { WRITEBACK_PAUSED } from '../../sync/writeback.ts';
 import { createToken, ROLES, type Role } from '../../api/token-store.ts';
 import { importSurveyText } from '../../sync/survey-import.ts';
+import { DEFAULT_COLUMNS, type ColumnMapping } from '../../../connectors/surveys/index.ts';
 import { RESOLVED_KINDS } from '../../sync/resolve.ts';
 import { print, UsageError, withContext, type CliIO } from '../cli-context.ts';
 
@@ -101,14 +102,21 @@ export async function unmatchedCommand(argv: string[], io: CliIO): Promise<numbe
 }
 
 export async function surveysCommand(argv: string[], io: CliIO): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, json: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, map: { type: 'string', multiple: true }, json: { type: 'boolean' } } });
   const file = positionals[1];
-  if (positionals[0] !== 'import' || !file) throw new UsageError('usage: surveys import FILE [--format csv|jsonl]');
+  const usage = 'usage: surveys import FILE [--format csv|jsonl] [--map FIELD=COLUMN ...] (fields: id, email, score, comment, submittedAt, accountId)';
+  if (positionals[0] !== 'import' || !file) throw new UsageError(usage);
   if (!existsSync(file)) throw new UsageError(`${file} does not exist`);
   const format = (values.format ?? (extname(file).toLowerCase() === '.csv' ? 'csv' : 'jsonl')) as 'csv' | 'jsonl';
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
+  const mapping: Partial<ColumnMapping> = {};
+  for (const pair of values.map ?? []) {
+    const [field, column] = pair.split('=');
+    if (!field || !column || !(field in DEFAULT_COLUMNS)) throw new UsageError(`--map ${pair}: give FIELD=COLUMN with FIELD one of ${Object.keys(DEFAULT_COLUMNS).join(', ')}`);
+    mapping[field as keyof ColumnMapping] = column;
+  }
   return withContext(async (ctx) => {
-    const result = await importSurveyText(ctx, readFileSync(file, 'utf8'), format, undefined, file);
+    const result = await importSurveyText(ctx, readFileSync(file, 'utf8'), format, mapping, file);
     const human = [
       `${result.imported} responses imported, ${result.unchanged} unchanged, ${result.rejected.length} rejected`,
       ...result.rejected.map((r) => `  line ${r.line}: ${r.reason}`),
