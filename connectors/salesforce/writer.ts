@@ -7,6 +7,7 @@ import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { FieldSpec } from '../../src/writeback/field-specs.ts';
 import { chunk, type FieldValue } from '../../src/writeback/plan.ts';
+import { describeResultSchema, preflightProblems, type DescribedField } from '../../src/writeback/describe-types.ts';
 import { BudgetError, TransientError } from '../../src/contracts/errors.ts';
 
 export interface RecordWriteResult {
@@ -16,32 +17,38 @@ export interface RecordWriteResult {
   message: string | null;
 }
 
-const describeFieldSchema = z.object({ name: z.string(), type: z.string(), updateable: z.boolean().optional() }).loose();
-const describeSchema = z.object({ fields: z.array(describeFieldSchema) }).loose();
+const LIMIT_MESSAGE = 'Salesforce REQUEST_LIMIT_EXCEEDED: the org has used its daily API requests; write-back is paused until budget returns (the job waits and tries again)';
 
-const COMPATIBLE: Record<FieldSpec['type'], string[]> = {
-  double: ['double', 'int', 'currency', 'percent'],
-  percent: ['percent', 'double'],
-  string: ['string', 'textarea', 'picklist'],
-  textarea: ['textarea', 'string'],
-  picklist: ['picklist', 'string'],
-  date: ['date'],
-  datetime: ['datetime'],
-  boolean: ['boolean'],
-};
+function errorCodeOf(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'errorCode' in err ? String(err.errorCode) : '';
+}
+
+/** The Account fields as the org describes them (one API call). */
+export async function describeAccountFields(conn: Connection): Promise<DescribedField[]> {
+  try {
+    return describeResultSchema.parse(await conn.sobject('Account').describe()).fields;
+  } catch (err) {
+    if (errorCodeOf(err) === 'REQUEST_LIMIT_EXCEEDED') throw new BudgetError(LIMIT_MESSAGE);
+    throw err;
+  }
+}
 
 /** One message per field that cannot be written; empty when every mapped field is writable. */
 export async function preflightAccountFields(conn: Connection, specs: readonly FieldSpec[]): Promise<string[]> {
-  const describe = describeSchema.parse(await conn.sobject('Account').describe());
-  const byName = new Map(describe.fields.map((f) => [f.name, f]));
-  const problems: string[] = [];
-  for (const spec of specs) {
-    const field = byName.get(spec.name);
-    if (!field) problems.push(`${spec.name} does not exist on Account: deploy the shipped metadata (connectors/salesforce/metadata) or map another field`);
-    else if (field.updateable === false) problems.push(`${spec.name} on Account is not updateable by the integration user: grant edit access (permission set Tidemark_Integration) or map another field`);
-    else if (!COMPATIBLE[spec.type].includes(field.type)) problems.push(`${spec.name} on Account has type ${field.type}, Tidemark writes ${spec.type}: change the field type or map another field`);
+  return preflightProblems(specs, await describeAccountFields(conn));
+}
+
+const limitsSchema = z.object({ DailyApiRequests: z.object({ Max: z.number(), Remaining: z.number() }) }).loose();
+
+/** The org's daily API requests from /limits (one API call). */
+export async function readApiLimits(conn: Connection): Promise<{ max: number; remaining: number }> {
+  try {
+    const limits = limitsSchema.parse(await conn.limits());
+    return { max: limits.DailyApiRequests.Max, remaining: limits.DailyApiRequests.Remaining };
+  } catch (err) {
+    if (errorCodeOf(err) === 'REQUEST_LIMIT_EXCEEDED') throw new BudgetError(LIMIT_MESSAGE);
+    throw err;
   }
-  return problems;
 }
 
 const saveResultSchema = z.object({
@@ -50,11 +57,24 @@ const saveResultSchema = z.object({
   errors: z.array(z.object({ statusCode: z.string().optional(), errorCode: z.string().optional(), message: z.string().optional() }).loose()).default([]),
 });
 
+export interface CollectionsWriteResult {
+  results: RecordWriteResult[];
+  apiCalls: number;
+  /** Set when Salesforce refused a call for the org's API limit: the batches after it were not sent. */
+  stopped: BudgetError | null;
+}
+
+/**
+ * Sends the changes in sObject Collections of at most 200 (allOrNone false: one bad record never
+ * blocks its batch). Per-record errors come back with Salesforce's statusCode. A
+ * REQUEST_LIMIT_EXCEEDED stops the sending and is returned with what was written before it, so
+ * the caller can audit those and then report the stop.
+ */
 export async function writeAccounts(
   conn: Connection,
   changes: ReadonlyArray<{ accountId: string; values: Record<string, FieldValue> }>,
   batchSize = 200,
-): Promise<{ results: RecordWriteResult[]; apiCalls: number }> {
+): Promise<CollectionsWriteResult> {
   const results: RecordWriteResult[] = [];
   let apiCalls = 0;
   for (const batch of chunk(changes, Math.min(200, batchSize))) {
@@ -66,8 +86,7 @@ export async function writeAccounts(
         { allOrNone: false },
       );
     } catch (err) {
-      const code = typeof err === 'object' && err !== null && 'errorCode' in err ? String(err.errorCode) : '';
-      if (code === 'REQUEST_LIMIT_EXCEEDED') throw new BudgetError('Salesforce REQUEST_LIMIT_EXCEEDED: the org has used its daily API requests; write-back resumes when budget returns');
+      if (errorCodeOf(err) === 'REQUEST_LIMIT_EXCEEDED') return { results, apiCalls, stopped: new BudgetError(LIMIT_MESSAGE) };
       throw new TransientError(`Salesforce update failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     const parsed = z.array(saveResultSchema).parse(Array.isArray(raw) ? raw : [raw]);
@@ -86,7 +105,7 @@ export async function writeAccounts(
       });
     });
   }
-  return { results, apiCalls };
+  return { results, apiCalls, stopped: null };
 }
 
 const bulkRowSchema = z.record(z.string(), z.unknown());
@@ -119,8 +138,7 @@ export async function writeAccountsBulk(
       pollInterval: options.pollIntervalMs ?? 2_000,
     })) as unknown as typeof results;
   } catch (err) {
-    const code = typeof err === 'object' && err !== null && 'errorCode' in err ? String(err.errorCode) : '';
-    if (code === 'REQUEST_LIMIT_EXCEEDED') throw new BudgetError('Salesforce REQUEST_LIMIT_EXCEEDED: the org has used its daily API requests; write-back resumes when budget returns');
+    if (errorCodeOf(err) === 'REQUEST_LIMIT_EXCEEDED') throw new BudgetError(LIMIT_MESSAGE);
     throw new TransientError(`Salesforce Bulk API job failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const byId = new Map<string, RecordWriteResult>();

@@ -15,6 +15,7 @@ export function keys(prefix: string) {
     plans: `${prefix}:plans`,
     desired: `${prefix}:desired`,
     lastWritten: `${prefix}:written`,
+    writeFailures: `${prefix}:write-failures`,
     writes: (accountId: string) => `${prefix}:writes:${accountId}`,
     settings: `${prefix}:settings`,
     sources: `${prefix}:sources`,

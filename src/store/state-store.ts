@@ -166,6 +166,40 @@ export class StateStore {
     return items.map((t) => writeAuditSchema.parse(JSON.parse(t)));
   }
 
+  /**
+   * What Tidemark last wrote to each account's owned fields (Salesforce field -> value), merged
+   * field by field. Used only to notice manual edits in Salesforce, never to decide a write.
+   */
+  async saveLastWritten(entries: Array<[string, Record<string, unknown>]>): Promise<void> {
+    for (let i = 0; i < entries.length; i += 1000) {
+      const slice = entries.slice(i, i + 1000);
+      const before = await this.redis.hmget(this.k.lastWritten, ...slice.map(([id]) => id));
+      const flat: string[] = [];
+      slice.forEach(([id, values], j) => {
+        const prev = before[j] ? (z.record(z.string(), z.unknown()).parse(JSON.parse(before[j] as string)) as Record<string, unknown>) : {};
+        flat.push(id, JSON.stringify({ ...prev, ...values }));
+      });
+      if (flat.length > 0) await this.redis.hset(this.k.lastWritten, ...flat);
+    }
+  }
+
+  async allLastWritten(): Promise<Map<string, Record<string, unknown>>> {
+    const flat = await this.redis.hgetall(this.k.lastWritten);
+    return new Map(Object.entries(flat).map(([id, text]) => [id, z.record(z.string(), z.unknown()).parse(JSON.parse(text))]));
+  }
+
+  /** Record-level write failures awaiting a retry (JSON per account); null clears one. */
+  async saveWriteFailures(entries: Array<[string, string | null]>): Promise<void> {
+    const set = entries.filter((e): e is [string, string] => e[1] !== null).flat();
+    const cleared = entries.filter(([, v]) => v === null).map(([id]) => id);
+    if (set.length > 0) await this.redis.hset(this.k.writeFailures, ...set);
+    if (cleared.length > 0) await this.redis.hdel(this.k.writeFailures, ...cleared);
+  }
+
+  async allWriteFailures(): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.k.writeFailures)));
+  }
+
   /** API calls Tidemark made on a UTC day (pulls and writes), for the daily budget share. */
   async addApiCalls(day: string, calls: number): Promise<void> {
     if (calls <= 0) return;

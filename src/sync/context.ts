@@ -37,6 +37,8 @@ export interface SyncContext {
     writebackBulkThreshold?: number;
     /** Share of the org's daily API requests Tidemark may use (default 0.2). */
     apiBudgetShare?: number;
+    /** Leave owned fields edited by hand in Salesforce as edited while Tidemark's value is unchanged (default false). */
+    writebackRespectManualEdits?: boolean;
     /** Score drop (points) that raises an alert Task (default 15). */
     alertDropPoints?: number;
     /** Slack-compatible webhook for health alerts. */

@@ -1,20 +1,25 @@
 /**
  * The write-back stage: diff the desired values against what Salesforce holds (read during the
- * Account pull) and send only changed fields of owned fields: sObject Collections of at most 200,
- * or one Bulk API 2.0 job above a threshold; within a share of the org's daily API budget (the
- * most important changes first, the rest deferred); every write audited (run, model version, old
- * and new value). Dry runs and a paused write-back write nothing.
+ * Account pull) and send only changed owned fields, under the field mapping: sObject Collections
+ * of at most 200, or one Bulk API 2.0 job above a threshold; within a share of the org's daily API
+ * budget (the most important changes first, the rest deferred); every write audited (run, model
+ * version, old and new value). Records Salesforce refused are retried on later runs with backoff.
+ * Dry runs and a paused write-back write nothing and make no Salesforce call.
  */
-import { ConfigError } from '../contracts/errors.ts';
+import { z } from 'zod';
+import { BudgetError, ConfigError } from '../contracts/errors.ts';
 import type { SalesforceAccount } from '../contracts/records.ts';
-import { OWNED_ACCOUNT_FIELDS } from '../writeback/field-specs.ts';
-import { planAccountChange, type AccountChange } from '../writeback/plan.ts';
-import { preflightAccountFields, writeAccounts, writeAccountsBulk, type RecordWriteResult } from '../../connectors/salesforce/writer.ts';
-import { allowance, fitToBudget, type Budget } from '../writeback/budget.ts';
+import { OWNED_ACCOUNT_FIELDS, type FieldSpec } from '../writeback/field-specs.ts';
+import { findManualEdits, planAccountChange, type AccountChange, type FieldValue, type ManualEdit } from '../writeback/plan.ts';
+import { MAPPING_SETTING, mapFields, mappingProblems, parseMapping } from '../writeback/mapping.ts';
+import { describedFieldSchema, describedSubset, preflightProblems, typedByDescribe } from '../writeback/describe-types.ts';
+import { LOCK_RETRY_WAITS_MS, dueForRetry, recordFailed, recordFailureSchema, type RecordFailure } from '../writeback/retry.ts';
+import { BULK_JOB_CALLS, allowance, fitToBudget, type Budget } from '../writeback/budget.ts';
+import { describeAccountFields, readApiLimits, writeAccounts, writeAccountsBulk, type RecordWriteResult } from '../../connectors/salesforce/writer.ts';
 import { healthAlerts } from '../alerts/health-alerts.ts';
 import { createAlertTasks, postAlertWebhook } from '../alerts/deliver-alerts.ts';
-import { z } from 'zod';
 import { openSalesforceConnection, salesforceConfigSchema } from '../../connectors/salesforce/index.ts';
+import type { NewLogEntry } from '../store/log-store.ts';
 import type { WriteAudit } from '../store/state-store.ts';
 import type { SyncContext } from './context.ts';
 
@@ -25,16 +30,63 @@ export interface WritebackSummary {
   failures: number;
   apiCalls: number;
   paused: boolean;
+  /** Left for the next run by the API budget. */
+  deferred: number;
+  /** Refused before and not yet due for another attempt. */
+  waitingRetry: number;
+  /** Owned fields someone edited in Salesforce since Tidemark wrote them. */
+  manualEdits: number;
+  mode: 'collections' | 'bulk' | 'none';
+}
+
+export interface WritebackOptions {
+  dryRun: boolean;
+  /** Wall clock for audit times and retry backoff (tests move it). */
+  clock?: () => Date;
+  /** Waits between lock retries within the run (tests pass an instant one). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export const WRITEBACK_PAUSED = 'writeback.paused';
+/** The describe of the mapped fields from the last pre-flight, so planning types values without a call. */
+export const DESCRIBE_CACHE_SETTING = 'writeback.describe';
+/** Set when Salesforce answered REQUEST_LIMIT_EXCEEDED: time and message (cleared by a run that writes). */
+export const LIMIT_EXCEEDED_SETTING = 'writeback.limit-exceeded';
 
-export async function planWriteback(ctx: SyncContext): Promise<{ changes: AccountChange[]; accounts: Map<string, SalesforceAccount>; modelVersions: Map<string, string> }> {
+export interface PlannedWriteback {
+  changes: AccountChange[];
+  accounts: Map<string, SalesforceAccount>;
+  modelVersions: Map<string, string>;
+  manualEdits: Array<{ accountId: string; edit: ManualEdit }>;
+}
+
+/** The mapped owned fields, typed by the org's describe from the last pre-flight when there is one. */
+export async function writebackSpecs(ctx: SyncContext): Promise<FieldSpec[]> {
+  let mapping;
+  try {
+    mapping = parseMapping(await ctx.state.getSetting(MAPPING_SETTING));
+  } catch (err) {
+    throw new ConfigError(`The stored field mapping (${MAPPING_SETTING}) is unreadable: set it again with PUT /api/mapping (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const problems = mappingProblems(mapping);
+  if (problems.length > 0) throw new ConfigError(`Field mapping: ${problems.join('; ')}`);
+  const mapped = mapFields(OWNED_ACCOUNT_FIELDS, mapping);
+  const cached = await ctx.state.getSetting(DESCRIBE_CACHE_SETTING);
+  if (!cached) return mapped;
+  const parsed = z.array(describedFieldSchema).safeParse(JSON.parse(cached));
+  return parsed.success ? typedByDescribe(mapped, parsed.data) : mapped;
+}
+
+export async function planWriteback(ctx: SyncContext, specs?: readonly FieldSpec[]): Promise<PlannedWriteback> {
+  const fieldSpecs = specs ?? (await writebackSpecs(ctx));
   const now = ctx.now();
   const desired = await ctx.state.allDesired();
+  const lastWritten = await ctx.state.allLastWritten();
+  const respectManualEdits = ctx.options.writebackRespectManualEdits ?? false;
   const accounts = new Map<string, SalesforceAccount>();
   const changes: AccountChange[] = [];
   const modelVersions = new Map<string, string>();
+  const manualEdits: PlannedWriteback['manualEdits'] = [];
   for await (const batch of ctx.records.scan('salesforce.account')) {
     for (const account of batch) {
       if (account.isDeleted) continue;
@@ -42,42 +94,88 @@ export async function planWriteback(ctx: SyncContext): Promise<{ changes: Accoun
       if (!want) continue;
       accounts.set(account.id, account);
       modelVersions.set(account.id, want.modelVersion);
-      const change = planAccountChange({ accountId: account.id, current: account.fields, desired: want.fields }, OWNED_ACCOUNT_FIELDS, now);
+      const input = { accountId: account.id, current: account.fields, desired: want.fields, lastWritten: lastWritten.get(account.id) };
+      for (const edit of findManualEdits(input, fieldSpecs, { respectManualEdits })) manualEdits.push({ accountId: account.id, edit });
+      const change = planAccountChange(input, fieldSpecs, now, { respectManualEdits });
       if (change) changes.push(change);
     }
   }
   changes.sort((a, b) => a.accountId.localeCompare(b.accountId));
-  return { changes, accounts, modelVersions };
+  return { changes, accounts, modelVersions, manualEdits };
 }
 
-export async function writebackRun(ctx: SyncContext, runId: string, options: { dryRun: boolean }): Promise<WritebackSummary> {
+const show = (v: FieldValue): string => (typeof v === 'string' && v.length > 60 ? JSON.stringify(`${v.slice(0, 57)}...`) : JSON.stringify(v));
+const describeChange = (c: AccountChange): string => c.diffs.map((d) => `${d.field} ${show(d.old)} -> ${show(d.new)}`).join('; ');
+
+/** Calls a real run would make for these changes (describe, /limits, then the writes). */
+export function estimateCalls(changes: number, batchSize: number, bulkThreshold: number): { calls: number; mode: 'collections' | 'bulk' | 'none' } {
+  if (changes === 0) return { calls: 0, mode: 'none' };
+  if (changes > bulkThreshold) return { calls: 2 + BULK_JOB_CALLS, mode: 'bulk' };
+  return { calls: 2 + Math.ceil(changes / Math.min(200, batchSize)), mode: 'collections' };
+}
+
+async function loadFailures(ctx: SyncContext): Promise<Map<string, RecordFailure>> {
+  const out = new Map<string, RecordFailure>();
+  for (const [id, text] of await ctx.state.allWriteFailures()) {
+    const parsed = recordFailureSchema.safeParse(JSON.parse(text));
+    if (parsed.success) out.set(id, parsed.data);
+  }
+  return out;
+}
+
+export async function writebackRun(ctx: SyncContext, runId: string, options: WritebackOptions): Promise<WritebackSummary> {
+  const clock = options.clock ?? (() => new Date());
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = Date.now();
   await ctx.runs.update(runId, { stage: 'writeback' });
-  const summary: WritebackSummary = { planned: 0, accountsWritten: 0, fieldsWritten: 0, failures: 0, apiCalls: 0, paused: false };
-  const { changes, accounts, modelVersions } = await planWriteback(ctx);
-  summary.planned = changes.length;
-  for (const change of changes) {
-    if (change.warnings.length > 0) {
-      await ctx.logs.append(change.warnings.map((w) => ({ runId, status: 'warning' as const, source: 'salesforce', kind: 'salesforce.account', recordId: change.accountId, accountId: change.accountId, message: w })));
-    }
-  }
+  const batchSize = Math.min(200, ctx.options.writebackBatchSize);
+  const bulkThreshold = ctx.options.writebackBulkThreshold ?? 2000;
+  const summary: WritebackSummary = { planned: 0, accountsWritten: 0, fieldsWritten: 0, failures: 0, apiCalls: 0, paused: false, deferred: 0, waitingRetry: 0, manualEdits: 0, mode: 'none' };
+  const log = (entries: NewLogEntry[]): Promise<void> => (entries.length > 0 ? ctx.logs.append(entries) : Promise.resolve());
+  const entry = (accountId: string, status: NewLogEntry['status'], message: string): NewLogEntry => ({ runId, status, source: 'salesforce', kind: 'salesforce.account', recordId: accountId, accountId, message: message.slice(0, 4000) });
+
+  let specs = await writebackSpecs(ctx);
+  let planned = await planWriteback(ctx, specs);
+  summary.planned = planned.changes.length;
+  summary.manualEdits = planned.manualEdits.length;
+  await log(planned.changes.flatMap((c) => c.warnings.map((w) => entry(c.accountId, 'warning', w))));
+  await log(
+    planned.manualEdits.map(({ accountId, edit }) =>
+      entry(accountId, 'warning', `manual edit in Salesforce: ${edit.field} is ${show(edit.current)}, Tidemark last wrote ${show(edit.wrote)}; ${edit.respected ? 'left as edited (TIDEMARK_WRITEBACK_RESPECT_MANUAL_EDITS)' : edit.desired === edit.current ? 'now agrees with Tidemark' : `overwritten with ${show(edit.desired)}`}`),
+    ),
+  );
+
+  // Records Salesforce refused before wait for their backoff to pass.
+  const now = clock();
+  const failures = await loadFailures(ctx);
+  const waiting = planned.changes.filter((c) => !dueForRetry(failures.get(c.accountId), now));
+  summary.waitingRetry = waiting.length;
+  await log(
+    waiting.map((c) => {
+      const f = failures.get(c.accountId) as RecordFailure;
+      return entry(c.accountId, 'skipped', `retry after ${f.nextAttemptAt}: attempt ${f.attempts} was refused by Salesforce (${f.statusCode}: ${f.message})`);
+    }),
+  );
+  const waitingIds = new Set(waiting.map((c) => c.accountId));
+  let due = planned.changes.filter((c) => !waitingIds.has(c.accountId));
+
   const paused = (await ctx.state.getSetting(WRITEBACK_PAUSED)) === 'true';
-  if (options.dryRun || paused || changes.length === 0) {
+  if (options.dryRun || paused || due.length === 0) {
     summary.paused = paused && !options.dryRun;
-    if (changes.length > 0) {
-      await ctx.logs.append(
-        changes.map((c) => ({
-          runId,
-          status: 'skipped' as const,
-          source: 'salesforce',
-          kind: 'salesforce.account',
-          recordId: c.accountId,
-          accountId: c.accountId,
-          message: `${options.dryRun ? 'dry run' : 'write-back paused'}: would write ${c.diffs.map((d) => `${d.field} ${JSON.stringify(d.old)} -> ${JSON.stringify(d.new)}`).join('; ')}`.slice(0, 4000),
-        })),
-      );
-    }
-    await ctx.runs.set(runId, { plannedWrites: changes.length, plannedApiCalls: Math.ceil(changes.length / ctx.options.writebackBatchSize), 'ms.writeback': Date.now() - started });
+    const estimate = estimateCalls(due.length, batchSize, bulkThreshold);
+    const why = options.dryRun ? 'dry run' : 'write-back paused';
+    await log(due.map((c) => entry(c.accountId, 'skipped', `${why}: would write ${describeChange(c)}`)));
+    await ctx.runs.set(runId, {
+      plannedWrites: due.length,
+      plannedFields: due.reduce((n, c) => n + c.diffs.length, 0),
+      plannedApiCalls: estimate.calls,
+      plannedBulkJobs: estimate.mode === 'bulk' ? 1 : 0,
+      waitingRetry: waiting.length,
+      manualEdits: planned.manualEdits.length,
+      'apiCalls.writeback': 0,
+      'ms.writeback': Date.now() - started,
+    });
+    if (due.length > 0) ctx.log.info({ runId, accounts: due.length, apiCalls: estimate.calls, mode: estimate.mode }, `${why}: write-back would send ${due.length} accounts in ${estimate.calls} API calls`);
     return summary;
   }
 
@@ -85,68 +183,103 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: { d
   if (!configured) throw new ConfigError('Write-back needs the Salesforce source: set SALESFORCE_* credentials (see README)');
   const session = await openSalesforceConnection(salesforceConfigSchema.parse(configured.config), ctx.log.child({ runId, stage: 'writeback' }));
   const { conn } = session;
-  const today = new Date().toISOString().slice(0, 10);
+  const today = clock().toISOString().slice(0, 10);
   const counted = async (): Promise<void> => {
     await ctx.state.addApiCalls(today, session.calls() - summary.apiCalls);
     summary.apiCalls = session.calls();
   };
-  const problems = await preflightAccountFields(conn, OWNED_ACCOUNT_FIELDS);
-  if (problems.length > 0) {
+  const finish = async (counters: Record<string, number>): Promise<void> => {
     await counted();
-    await ctx.logs.append(problems.map((message) => ({ runId, status: 'failed' as const, source: 'salesforce', kind: 'salesforce.account', message })));
-    await ctx.runs.incr(runId, { 'apiCalls.writeback': summary.apiCalls });
+    await ctx.runs.set(runId, { 'apiCalls.writeback': summary.apiCalls, manualEdits: summary.manualEdits, waitingRetry: summary.waitingRetry, 'ms.writeback': Date.now() - started, ...counters });
+  };
+  const limitExceeded = async (err: BudgetError): Promise<never> => {
+    await ctx.state.setSetting(LIMIT_EXCEEDED_SETTING, JSON.stringify({ at: clock().toISOString(), runId, message: err.message }));
+    await log([{ runId, status: 'failed', source: 'salesforce', kind: 'salesforce.account', message: err.message }]);
+    await finish({ limitExceeded: 1 });
+    throw err;
+  };
+
+  // Pre-flight: every mapped field exists, is updateable and has a compatible type.
+  let fields;
+  try {
+    fields = await describeAccountFields(conn);
+  } catch (err) {
+    if (err instanceof BudgetError) return limitExceeded(err);
+    throw err;
+  }
+  const problems = preflightProblems(specs, fields);
+  if (problems.length > 0) {
+    await log(problems.map((message) => ({ runId, status: 'failed' as const, source: 'salesforce', kind: 'salesforce.account', message })));
+    await finish({ preflightProblems: problems.length });
     throw new ConfigError(`Write-back pre-flight failed, nothing was written:\n  ${problems.join('\n  ')}`);
   }
+  await ctx.state.setSetting(DESCRIBE_CACHE_SETTING, JSON.stringify(describedSubset(specs, fields)));
+  const typed = typedByDescribe(specs, fields);
+  if (JSON.stringify(typed) !== JSON.stringify(specs)) {
+    // The org's types differ from the ones planned with: plan again, typed as the org stores them.
+    specs = typed;
+    planned = await planWriteback(ctx, specs);
+    summary.planned = planned.changes.length;
+    due = planned.changes.filter((c) => !waitingIds.has(c.accountId));
+  }
+  const { accounts, modelVersions } = planned;
 
   // The API budget: a share of the org's daily requests, read from /limits before writing.
-  const limitsSchema = z.object({ DailyApiRequests: z.object({ Max: z.number(), Remaining: z.number() }) }).loose();
-  const limits = limitsSchema.parse(await conn.limits());
-  await counted();
-  const budget: Budget = {
-    max: limits.DailyApiRequests.Max,
-    remaining: limits.DailyApiRequests.Remaining,
-    share: ctx.options.apiBudgetShare ?? 0.2,
-    usedToday: await ctx.state.apiCallsOn(today),
-  };
-  const batchSize = ctx.options.writebackBatchSize;
-  const plan = fitToBudget(changes, allowance(budget), batchSize, ctx.options.writebackBulkThreshold ?? 2000);
-  if (plan.deferred.length > 0) {
-    await ctx.logs.append(
-      plan.deferred.map((c) => ({
-        runId,
-        status: 'skipped' as const,
-        source: 'salesforce',
-        kind: 'salesforce.account',
-        recordId: c.accountId,
-        accountId: c.accountId,
-        message: `deferred to the next run: the API budget (${Math.round(budget.share * 100)}% of ${budget.max} daily requests, ${budget.usedToday} used today) is spent`,
-      })),
-    );
+  let limits;
+  try {
+    limits = await readApiLimits(conn);
+  } catch (err) {
+    if (err instanceof BudgetError) return limitExceeded(err);
+    throw err;
   }
+  await counted();
+  const callsBeforeWrites = summary.apiCalls;
+  const budget: Budget = { max: limits.max, remaining: limits.remaining, share: ctx.options.apiBudgetShare ?? 0.2, usedToday: await ctx.state.apiCallsOn(today) };
+  const plan = fitToBudget(due, allowance(budget), batchSize, bulkThreshold);
+  summary.mode = plan.mode;
+  summary.deferred = plan.deferred.length;
+  await log(plan.deferred.map((c) => entry(c.accountId, 'skipped', `deferred to the next run: the API budget (${Math.round(budget.share * 100)}% of ${budget.max} daily requests, ${budget.usedToday} used today) is spent; would write ${describeChange(c)}`)));
+
   let results: RecordWriteResult[] = [];
+  let stopped: BudgetError | null = null;
   if (plan.mode === 'bulk') {
-    results = await writeAccountsBulk(conn, plan.send, new Map([...accounts].map(([id, a]) => [id, a.fields])));
+    try {
+      results = await writeAccountsBulk(conn, plan.send, new Map([...accounts].map(([id, a]) => [id, a.fields])));
+    } catch (err) {
+      if (err instanceof BudgetError) return limitExceeded(err);
+      throw err;
+    }
   } else if (plan.mode === 'collections') {
-    results = (await writeAccounts(conn, plan.send, batchSize)).results;
-    // Lock contention is transient: retry the locked records once within the run, budget allowing.
-    const locked = results.filter((r) => r.statusCode === 'UNABLE_TO_LOCK_ROW').map((r) => r.accountId);
-    await counted();
-    if (locked.length > 0 && allowance({ ...budget, usedToday: await ctx.state.apiCallsOn(today) }) >= Math.ceil(locked.length / batchSize)) {
-      const retried = await writeAccounts(conn, plan.send.filter((c) => locked.includes(c.accountId)), batchSize);
+    const first = await writeAccounts(conn, plan.send, batchSize);
+    results = first.results;
+    stopped = first.stopped;
+    // Lock contention is transient: retry the locked records within the run, budget allowing.
+    for (const waitMs of LOCK_RETRY_WAITS_MS) {
+      if (stopped) break;
+      await counted();
+      const locked = new Set(results.filter((r) => r.statusCode === 'UNABLE_TO_LOCK_ROW').map((r) => r.accountId));
+      if (locked.size === 0 || allowance({ ...budget, usedToday: await ctx.state.apiCallsOn(today) }) < Math.ceil(locked.size / batchSize)) break;
+      await sleep(waitMs);
+      const retried = await writeAccounts(conn, plan.send.filter((c) => locked.has(c.accountId)), batchSize);
+      stopped = retried.stopped;
       const again = new Map(retried.results.map((r) => [r.accountId, r]));
       results = results.map((r) => again.get(r.accountId) ?? r);
     }
   }
   await counted();
-  const byId = new Map(changes.map((c) => [c.accountId, c]));
+
+  const at = clock();
+  const byId = new Map(due.map((c) => [c.accountId, c]));
   const updatedAccounts: SalesforceAccount[] = [];
+  const written: Array<[string, Record<string, unknown>]> = [];
+  const failureUpdates: Array<[string, string | null]> = [];
   for (const r of results) {
     const change = byId.get(r.accountId);
     const account = accounts.get(r.accountId);
     if (!change || !account) continue;
     const modelVersion = modelVersions.get(r.accountId) ?? null;
     const audit: WriteAudit[] = change.diffs.map((d) => ({
-      at: new Date().toISOString(),
+      at: at.toISOString(),
       runId,
       modelVersion,
       field: d.field,
@@ -160,23 +293,33 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: { d
       summary.accountsWritten += 1;
       summary.fieldsWritten += change.diffs.length;
       updatedAccounts.push({ ...account, fields: { ...account.fields, ...change.values } });
-    } else summary.failures += 1;
+      written.push([r.accountId, change.values]);
+      if (failures.has(r.accountId)) failureUpdates.push([r.accountId, null]);
+    } else {
+      summary.failures += 1;
+      failureUpdates.push([r.accountId, JSON.stringify(recordFailed(failures.get(r.accountId), { statusCode: r.statusCode ?? 'UNKNOWN', message: r.message ?? 'no message' }, at))]);
+    }
   }
-  // A failed record keeps its difference, so the next run tries it again.
-  await ctx.logs.append(
-    results.map((r) => ({
-      runId,
-      status: r.success ? ('written' as const) : ('failed' as const),
-      source: 'salesforce',
-      kind: 'salesforce.account',
-      recordId: r.accountId,
-      accountId: r.accountId,
-      message: r.success
-        ? `wrote ${(byId.get(r.accountId)?.diffs ?? []).map((d) => d.field).join(', ')}${plan.mode === 'bulk' ? ' (Bulk API)' : ''}`
-        : `Salesforce refused the update: ${r.statusCode}: ${r.message} (retried on the next run)`,
-    })),
+  // A failed record keeps its difference, so a later run tries it again after its backoff.
+  await log(
+    results.map((r) => {
+      const change = byId.get(r.accountId);
+      if (r.success) return entry(r.accountId, 'written', `wrote ${(change?.diffs ?? []).map((d) => `${d.field} ${show(d.old)} -> ${show(d.new)}`).join('; ')}${plan.mode === 'bulk' ? ' (Bulk API)' : ''}`);
+      const next = failureUpdates.find(([id]) => id === r.accountId)?.[1];
+      const retry = next ? recordFailureSchema.parse(JSON.parse(next)).nextAttemptAt : 'the next run';
+      return entry(r.accountId, 'failed', `Salesforce refused the update: ${r.statusCode}: ${r.message} (retried after ${retry})`);
+    }),
   );
   if (updatedAccounts.length > 0) await ctx.records.upsert('salesforce.account', updatedAccounts);
+  if (written.length > 0) await ctx.state.saveLastWritten(written);
+  if (failureUpdates.length > 0) await ctx.state.saveWriteFailures(failureUpdates);
+  if (stopped) {
+    const unsent = plan.send.filter((c) => !results.some((r) => r.accountId === c.accountId));
+    await log(unsent.map((c) => entry(c.accountId, 'skipped', `not sent: ${stopped?.message ?? 'REQUEST_LIMIT_EXCEEDED'}`)));
+    await finish({ accountsWritten: summary.accountsWritten, fieldsWritten: summary.fieldsWritten, writeFailures: summary.failures, deferredWrites: plan.deferred.length + unsent.length, 'budget.max': budget.max, 'budget.remaining': 0, 'budget.allowance': 0 });
+    return limitExceeded(stopped);
+  }
+  if (results.length > 0) await ctx.state.setSetting(LIMIT_EXCEEDED_SETTING, '');
 
   // Alerts for the CSM, judged on what was actually written.
   const alerts = results
@@ -192,21 +335,20 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: { d
     const delivery = await createAlertTasks(conn, alerts, (id) => accounts.get(id)?.csmId ?? accounts.get(id)?.ownerId ?? null, ctx.now().toISOString().slice(0, 10));
     alertsCreated = delivery.created;
     if (ctx.options.alertWebhookUrl) await postAlertWebhook(ctx.options.alertWebhookUrl, alerts, (id) => accounts.get(id)?.name ?? id, ctx.log);
-    await ctx.logs.append(alerts.map((a) => ({ runId, status: 'info' as const, source: 'salesforce', kind: 'salesforce.account', recordId: a.accountId, accountId: a.accountId, message: `alert: ${a.subject}` })));
-    await counted();
+    await log(alerts.map((a) => entry(a.accountId, 'info', `alert: ${a.subject}`)));
   }
-  await ctx.runs.set(runId, {
+  await finish({
     alertTasks: alertsCreated,
     accountsWritten: summary.accountsWritten,
     fieldsWritten: summary.fieldsWritten,
     writeFailures: summary.failures,
     deferredWrites: plan.deferred.length,
     bulkJobs: plan.mode === 'bulk' ? 1 : 0,
-    'apiCalls.writeback': summary.apiCalls,
+  });
+  await ctx.runs.set(runId, {
     'budget.max': budget.max,
-    'budget.remaining': Math.max(0, budget.remaining - summary.apiCalls),
-    'budget.allowance': Math.max(0, allowance(budget) - summary.apiCalls),
-    'ms.writeback': Date.now() - started,
+    'budget.remaining': Math.max(0, budget.remaining - (summary.apiCalls - callsBeforeWrites)),
+    'budget.allowance': allowance({ ...budget, usedToday: await ctx.state.apiCallsOn(today) }),
   });
   return summary;
 }

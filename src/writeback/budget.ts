@@ -10,8 +10,8 @@ export const BULK_JOB_CALLS = 6;
 
 export function prioritize(changes: readonly AccountChange[]): AccountChange[] {
   const rank = (c: AccountChange): [number, number] => {
-    const band = c.diffs.some((d) => d.field === 'CS_Health_Band__c') ? 0 : 1;
-    const score = c.diffs.find((d) => d.field === 'CS_Health_Score__c');
+    const band = c.diffs.some((d) => d.key === 'CS_Health_Band__c') ? 0 : 1;
+    const score = c.diffs.find((d) => d.key === 'CS_Health_Score__c');
     const move = score && typeof score.new === 'number' && typeof score.old === 'number' ? Math.abs(score.new - score.old) : score ? 100 : 0;
     return [band, -move];
   };

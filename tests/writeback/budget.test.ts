@@ -4,11 +4,11 @@ import type { AccountChange } from '../../src/writeback/plan.ts';
 
 const change = (id: string, diffs: AccountChange['diffs']): AccountChange => ({ accountId: id, values: {}, diffs, warnings: [] });
 const score = (id: string, from: number, to: number, band = false): AccountChange =>
-  change(id, [{ field: 'CS_Health_Score__c', old: from, new: to }, ...(band ? [{ field: 'CS_Health_Band__c', old: 'Green', new: 'Red' }] : [])]);
+  change(id, [{ field: 'CS_Health_Score__c', key: 'CS_Health_Score__c', old: from, new: to }, ...(band ? [{ field: 'CS_Health_Band__c', key: 'CS_Health_Band__c', old: 'Green', new: 'Red' }] : [])]);
 
 describe('write-back budget', () => {
   it('puts band changes first, then the largest score moves', () => {
-    const order = prioritize([score('a', 50, 52), score('b', 80, 60), score('c', 75, 65, true), change('d', [{ field: 'CS_Open_Tickets__c', old: 1, new: 2 }])]).map((c) => c.accountId);
+    const order = prioritize([score('a', 50, 52), score('b', 80, 60), score('c', 75, 65, true), change('d', [{ field: 'CS_Open_Tickets__c', key: 'CS_Open_Tickets__c', old: 1, new: 2 }])]).map((c) => c.accountId);
     expect(order).toEqual(['c', 'b', 'a', 'd']);
   });
 
@@ -36,5 +36,12 @@ describe('write-back budget', () => {
     expect(fitToBudget(changes, 100, 200, 2000).send).toHaveLength(2001);
     expect(fitToBudget(changes.slice(0, 2000), 100, 200, 2000).mode).toBe('collections');
     expect(fitToBudget([], 100, 200, 2000)).toMatchObject({ mode: 'none', calls: 0 });
+  });
+});
+
+describe('write-back budget under a field mapping', () => {
+  it('ranks by Tidemark value, whatever Salesforce field it is mapped to', () => {
+    const mapped = change('m', [{ field: 'Risk_Band__c', key: 'CS_Health_Band__c', old: 'Green', new: 'Red' }]);
+    expect(prioritize([score('a', 10, 90), mapped]).map((c) => c.accountId)).toEqual(['m', 'a']);
   });
 });

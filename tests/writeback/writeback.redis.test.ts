@@ -112,16 +112,41 @@ describe('write-back', () => {
     }
   });
 
-  it('retries a locked record within the run, logs a validation failure and writes it on the next run', async () => {
+  it('retries a locked record within the run, logs a validation failure and retries it on later runs with backoff', async () => {
     await setUp(5);
     await sf.control('POST', '/__sandbox/record-faults', { id: ids[0], statusCode: 'UNABLE_TO_LOCK_ROW', count: 1 });
-    await sf.control('POST', '/__sandbox/record-faults', { id: ids[1], statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Score must be reviewed', count: 1 });
-    const first = await writebackRun(ctx, await run(), { dryRun: false });
+    await sf.control('POST', '/__sandbox/record-faults', { id: ids[1], statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Score must be reviewed', count: 2 });
+    const t0 = Date.parse('2026-11-20T13:00:00Z');
+    let clock = t0;
+    const waits: number[] = [];
+    const opts = { dryRun: false, clock: () => new Date(clock), sleep: async (ms: number) => void waits.push(ms) };
+    const before = await calls();
+    const first = await writebackRun(ctx, await run(), opts);
     expect(first).toMatchObject({ accountsWritten: 4, failures: 1 });
+    // One collection call for the five, one for the locked record's retry within the run.
+    expect(delta(await calls(), before, PATCH)).toBe(2);
+    expect(waits).toEqual([500]);
     const failed = await ctx.logs.query({ status: 'failed' });
-    expect(failed[0]?.message).toMatch(/FIELD_CUSTOM_VALIDATION_EXCEPTION: Score must be reviewed/);
-    const second = await writebackRun(ctx, await run(), { dryRun: false });
-    expect(second).toMatchObject({ planned: 1, accountsWritten: 1, failures: 0 });
+    expect(failed[0]?.message).toMatch(/FIELD_CUSTOM_VALIDATION_EXCEPTION: Score must be reviewed \(retried after 2026-11-20T13:10:00.000Z\)/);
+    expect((await ctx.state.writes(ids[1] as string))[0]).toMatchObject({ outcome: 'failed', error: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Score must be reviewed' });
+
+    // A minute later the record is still in its backoff: no call is spent on it.
+    clock = t0 + 60_000;
+    const mid = await calls();
+    const waitingRun = await run();
+    expect(await writebackRun(ctx, waitingRun, opts)).toMatchObject({ planned: 1, waitingRetry: 1, accountsWritten: 0, apiCalls: 0 });
+    expect(delta(await calls(), mid, PATCH)).toBe(0);
+    expect((await ctx.logs.query({ runId: waitingRun, status: 'skipped' }))[0]?.message).toMatch(/retry after 2026-11-20T13:10:00.000Z: attempt 1 was refused/);
+
+    // After 10 minutes it is tried again and refused again: the wait doubles.
+    clock = t0 + 11 * 60_000;
+    expect(await writebackRun(ctx, await run(), opts)).toMatchObject({ planned: 1, accountsWritten: 0, failures: 1 });
+    clock = t0 + 25 * 60_000;
+    expect(await writebackRun(ctx, await run(), opts)).toMatchObject({ waitingRetry: 1, accountsWritten: 0 });
+    clock = t0 + 32 * 60_000;
+    expect(await writebackRun(ctx, await run(), opts)).toMatchObject({ planned: 1, accountsWritten: 1, failures: 0 });
+    expect(await ctx.state.allWriteFailures()).toEqual(new Map());
+    expect(await writebackRun(ctx, await run(), opts)).toMatchObject({ planned: 0, apiCalls: 0 });
   });
 
   it('stays within its share of the daily API budget: band changes first, the rest deferred', async () => {

@@ -36,10 +36,12 @@ export async function writebackCommand(argv: string[], io: CliIO): Promise<numbe
       print(
         io,
         `${result.accounts - result.failed} accounts reverted to the values before ${runId}, ${result.failed} failed, ${result.apiCalls} API calls` +
+          (result.skippedFields > 0 ? `\n${result.skippedFields} fields left as they are: written again after ${runId} (by a later run, a revert or a person)` : '') +
+          (result.deferred > 0 ? `\n${result.deferred} accounts not reverted yet: the API budget is spent; run the revert again later` : '') +
           (paused ? '' : '\nwrite-back is not paused: the next run writes the computed values again (npm run tidemark -- writeback pause keeps the reverted ones)'),
         { ...result, writebackPaused: paused },
       );
-      return result.failed > 0 ? 1 : 0;
+      return result.failed > 0 || result.deferred > 0 ? 1 : 0;
     });
   }
   if (action !== 'pause' && action !== 'resume') throw new UsageError('usage: writeback pause | writeback resume | writeback revert --run RUN_ID');
