@@ -29,6 +29,10 @@ export const envSchema = z.object({
   TIDEMARK_WRITEBACK_BATCH: z.coerce.number().int().min(1).max(200).default(200),
   TIDEMARK_WRITEBACK_BULK_THRESHOLD: z.coerce.number().int().min(1).default(2000),
   TIDEMARK_API_BUDGET_SHARE: z.coerce.number().gt(0).max(1).default(0.2),
+  TIDEMARK_WRITEBACK_RESPECT_MANUAL_EDITS: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'TIDEMARK_WRITEBACK_RESPECT_MANUAL_EDITS must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   TIDEMARK_HEALTH_MODEL: optionalText,
   TIDEMARK_SCORE_RETENTION_DAYS: z.coerce.number().int().min(31).max(3650).default(400),
   TIDEMARK_ALERT_DROP_POINTS: z.coerce.number().int().min(1).max(100).default(15),

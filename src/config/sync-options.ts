@@ -18,6 +18,7 @@ export function syncOptionsFromEnv(env: Env): SyncContext['options'] {
     writebackBatchSize: env.TIDEMARK_WRITEBACK_BATCH,
     writebackBulkThreshold: env.TIDEMARK_WRITEBACK_BULK_THRESHOLD,
     apiBudgetShare: env.TIDEMARK_API_BUDGET_SHARE,
+    writebackRespectManualEdits: env.TIDEMARK_WRITEBACK_RESPECT_MANUAL_EDITS,
     alertDropPoints: env.TIDEMARK_ALERT_DROP_POINTS,
     alertWebhookUrl: env.TIDEMARK_ALERT_WEBHOOK_URL,
     healthModel,
