@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { BudgetError, ConfigError } from '../contracts/errors.ts';
 import type { SalesforceAccount } from '../contracts/records.ts';
 import { OWNED_ACCOUNT_FIELDS, type FieldSpec } from '../writeback/field-specs.ts';
-import { findManualEdits, planAccountChange, type AccountChange, type FieldValue, type ManualEdit } from '../writeback/plan.ts';
+import { agreedValues, findManualEdits, planAccountChange, type AccountChange, type FieldValue, type ManualEdit } from '../writeback/plan.ts';
 import { MAPPING_SETTING, mapFields, mappingProblems, parseMapping } from '../writeback/mapping.ts';
 import { describedFieldSchema, describedSubset, preflightProblems, typedByDescribe } from '../writeback/describe-types.ts';
 import { LOCK_RETRY_WAITS_MS, dueForRetry, recordFailed, recordFailureSchema, type RecordFailure } from '../writeback/retry.ts';
@@ -58,6 +58,8 @@ export interface PlannedWriteback {
   accounts: Map<string, SalesforceAccount>;
   modelVersions: Map<string, string>;
   manualEdits: Array<{ accountId: string; edit: ManualEdit }>;
+  /** Owned values Salesforce already holds that the record of Tidemark's writes lacks. */
+  agreed: Array<[string, Record<string, FieldValue>]>;
 }
 
 /** The mapped owned fields, typed by the org's describe from the last pre-flight when there is one. */
@@ -87,6 +89,7 @@ export async function planWriteback(ctx: SyncContext, specs?: readonly FieldSpec
   const changes: AccountChange[] = [];
   const modelVersions = new Map<string, string>();
   const manualEdits: PlannedWriteback['manualEdits'] = [];
+  const agreed: PlannedWriteback['agreed'] = [];
   for await (const batch of ctx.records.scan('salesforce.account')) {
     for (const account of batch) {
       if (account.isDeleted) continue;
@@ -96,12 +99,14 @@ export async function planWriteback(ctx: SyncContext, specs?: readonly FieldSpec
       modelVersions.set(account.id, want.modelVersion);
       const input = { accountId: account.id, current: account.fields, desired: want.fields, lastWritten: lastWritten.get(account.id) };
       for (const edit of findManualEdits(input, fieldSpecs, { respectManualEdits })) manualEdits.push({ accountId: account.id, edit });
+      const same = agreedValues(input, fieldSpecs);
+      if (Object.keys(same).length > 0) agreed.push([account.id, same]);
       const change = planAccountChange(input, fieldSpecs, now, { respectManualEdits });
       if (change) changes.push(change);
     }
   }
   changes.sort((a, b) => a.accountId.localeCompare(b.accountId));
-  return { changes, accounts, modelVersions, manualEdits };
+  return { changes, accounts, modelVersions, manualEdits, agreed };
 }
 
 const show = (v: FieldValue): string => (typeof v === 'string' && v.length > 60 ? JSON.stringify(`${v.slice(0, 57)}...`) : JSON.stringify(v));
@@ -158,6 +163,8 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
   );
   const waitingIds = new Set(waiting.map((c) => c.accountId));
   let due = planned.changes.filter((c) => !waitingIds.has(c.accountId));
+
+  if (!options.dryRun && planned.agreed.length > 0) await ctx.state.saveLastWritten(planned.agreed);
 
   const paused = (await ctx.state.getSetting(WRITEBACK_PAUSED)) === 'true';
   if (options.dryRun || paused || due.length === 0) {

@@ -114,6 +114,23 @@ export function findManualEdits(input: AccountWriteInput, specs: readonly FieldS
   return edits;
 }
 
+/**
+ * Owned fields where Salesforce already holds Tidemark's value but the record of what Tidemark
+ * last wrote does not say so (e.g. after a restart with fresh state): adopting them lets a later
+ * manual edit be noticed too.
+ */
+export function agreedValues(input: AccountWriteInput, specs: readonly FieldSpec[]): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  for (const spec of specs) {
+    if (!(keyOf(spec) in input.desired)) continue;
+    const want = coerce(spec, input.desired[keyOf(spec)]);
+    if (want !== coerce(spec, input.current[spec.name])) continue;
+    const wrote = input.lastWritten && spec.name in input.lastWritten ? coerce(spec, input.lastWritten[spec.name]) : undefined;
+    if (wrote !== want) out[spec.name] = want;
+  }
+  return out;
+}
+
 export function planAccountChange(input: AccountWriteInput, specs: readonly FieldSpec[], now: Date, options: PlanOptions = {}): AccountChange | null {
   const values: Record<string, FieldValue> = {};
   const diffs: FieldDiff[] = [];

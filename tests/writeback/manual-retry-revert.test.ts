@@ -63,3 +63,12 @@ describe('revert planning', () => {
     }
   });
 });
+
+describe('values Salesforce already agrees with', () => {
+  it('are adopted as what Tidemark last wrote, so a later manual edit is noticed', async () => {
+    const { agreedValues } = await import('../../src/writeback/plan.ts');
+    const input = { accountId: 'a', current: { CS_Open_Tickets__c: '3', CS_NPS__c: 5 }, desired: { CS_Open_Tickets__c: 3, CS_NPS__c: 10 } };
+    expect(agreedValues(input, OWNED_ACCOUNT_FIELDS)).toEqual({ CS_Open_Tickets__c: 3 });
+    expect(agreedValues({ ...input, lastWritten: { CS_Open_Tickets__c: 3 } }, OWNED_ACCOUNT_FIELDS)).toEqual({});
+  });
+});
