@@ -42,6 +42,7 @@ describe('Salesforce metadata (static)', () => {
       expect(meta?.type, spec.name).toBe(SFDX_TYPE[spec.type]);
       if (spec.length !== undefined) expect(meta?.length, spec.name).toBe(spec.length);
       if (spec.scale !== undefined) expect(meta?.scale, spec.name).toBe(spec.scale);
+      if (spec.precision !== undefined) expect(meta?.precision, spec.name).toBe(spec.precision);
       if (spec.picklist) expect(meta?.values, spec.name).toEqual(spec.picklist);
     }
   });
