@@ -10,6 +10,8 @@ import type { Page } from '../contracts/connector.ts';
 type AnyPage = { [K in RecordKind]: Page<K> }[RecordKind];
 import { ConfigError } from '../contracts/errors.ts';
 import type { SyncContext } from './context.ts';
+import { salesforceConfigSchema } from '../../connectors/salesforce/config.ts';
+import { MAPPING_SETTING, parseMapping } from '../writeback/mapping.ts';
 
 export interface PullSummary {
   source: SourceId;
@@ -20,11 +22,25 @@ export interface PullSummary {
   apiCalls: number;
 }
 
+/**
+ * The Account pull reads back every field write-back sends: the mapped field names of the stored
+ * field mapping join the connector's accountWriteFields, so a mapped field is diffed, not re-sent.
+ */
+export async function withMappedWriteFields(ctx: SyncContext, config: unknown): Promise<unknown> {
+  const parsed = salesforceConfigSchema.safeParse(config);
+  if (!parsed.success) return config;
+  const mapping = parseMapping(await ctx.state.getSetting(MAPPING_SETTING));
+  const mapped = Object.values(mapping);
+  if (mapped.length === 0) return config;
+  return { ...parsed.data, accountWriteFields: [...new Set([...parsed.data.accountWriteFields, ...mapped])] };
+}
+
 export async function pullSource(ctx: SyncContext, runId: string, source: SourceId, options: { full: boolean }): Promise<PullSummary> {
   const configured = ctx.sources[source];
   if (!configured) throw new ConfigError(`Source ${source} is not configured: set its credentials (see README "Connecting real accounts")`);
   const { connector } = configured;
-  const config = connector.configSchema.parse(configured.config);
+  let config = connector.configSchema.parse(configured.config);
+  if (source === 'salesforce') config = await withMappedWriteFields(ctx, config);
   const summary: PullSummary = { source, records: 0, changed: 0, removed: 0, quarantined: 0, apiCalls: 0 };
   const started = Date.now();
   const log = ctx.log.child({ runId, source });

@@ -9,7 +9,7 @@ import { audit, idSchema, type ApiDeps } from '../deps.ts';
 import { HttpError } from '../http-errors.ts';
 import type { ApiRoutes } from '../route-kit.ts';
 
-export const MAPPING_SETTING = 'writeback.mapping';
+import { MAPPING_SETTING } from '../../writeback/mapping.ts';
 const sfField = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,38}__c$/, 'a custom field API name like CS_Health_Score__c');
 const mappingSchema = z.record(z.enum(OWNED_ACCOUNT_FIELDS.map((f) => f.name) as [string, ...string[]]), sfField);
 
