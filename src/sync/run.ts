@@ -115,6 +115,8 @@ export interface RunSummary {
   /** The org's daily API requests left after the run, and Tidemark's remaining share (null when write-back did not read /limits). */
   budget: { max: number; remaining: number; tidemarkAllowance: number } | null;
   deferredWrites: number;
+  /** What a dry run (or a paused write-back) would have written. */
+  planned: { accounts: number; fields: number; apiCalls: number; bulkJobs: number } | null;
   dryRun: boolean;
 }
 
@@ -143,6 +145,7 @@ export function summarizeRun(run: RunView): RunSummary {
     apiCalls: pullCalls + (c['apiCalls.writeback'] ?? 0),
     budget: c['budget.max'] === undefined ? null : { max: c['budget.max'], remaining: c['budget.remaining'] ?? 0, tidemarkAllowance: c['budget.allowance'] ?? 0 },
     deferredWrites: c.deferredWrites ?? 0,
+    planned: c.plannedWrites === undefined ? null : { accounts: c.plannedWrites, fields: c.plannedFields ?? 0, apiCalls: c.plannedApiCalls ?? 0, bulkJobs: c.plannedBulkJobs ?? 0 },
     dryRun: run.dryRun,
   };
 }
@@ -157,6 +160,7 @@ export function formatSummary(s: RunSummary): string {
   lines.push(`  resolve: ${s.resolved} records matched to accounts, ${s.unmatched} unmatched`);
   lines.push(`  score: ${s.accountsScored} accounts scored`);
   lines.push(`  write-back: ${s.fieldsWritten} fields written on ${s.accountsWritten} accounts, ${s.writeFailures} failed, ${s.writebackApiCalls} API calls`);
+  if (s.planned) lines.push(`  would write: ${s.planned.fields} fields on ${s.planned.accounts} accounts, about ${s.planned.apiCalls} API calls${s.planned.bulkJobs ? ' (one Bulk API job)' : ''}`);
   if (s.deferredWrites > 0) lines.push(`  deferred to the next run (API budget): ${s.deferredWrites} accounts`);
   lines.push(`  API calls in all: ${s.apiCalls}${s.budget ? `; Salesforce daily budget left ${s.budget.remaining} of ${s.budget.max} (Tidemark's share left ${s.budget.tidemarkAllowance})` : ''}`);
   if (s.error) lines.push(`  error: ${s.error}`);

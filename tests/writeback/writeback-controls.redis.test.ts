@@ -13,7 +13,7 @@ import { pullSource } from '../../src/sync/pull.ts';
 import { LIMIT_EXCEEDED_SETTING, writebackRun } from '../../src/sync/writeback.ts';
 import { revertRun } from '../../src/sync/writeback-revert.ts';
 import { MAPPING_SETTING } from '../../src/writeback/mapping.ts';
-import { summarizeRun } from '../../src/sync/run.ts';
+import { formatSummary, summarizeRun } from '../../src/sync/run.ts';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
 import { sfId, startSalesforce, type RunningSalesforce } from '../connectors/salesforce/helpers.ts';
 
@@ -142,6 +142,9 @@ describe('write-back controls', () => {
     expect(await total()).toBe(before);
     const view = await ctx.runs.get(runId);
     expect(view?.counters).toMatchObject({ plannedWrites: N, plannedFields: N, plannedApiCalls: 3, plannedBulkJobs: 0 });
+    const summary = summarizeRun(view as NonNullable<typeof view>);
+    expect(summary.planned).toEqual({ accounts: N, fields: N, apiCalls: 3, bulkJobs: 0 });
+    expect(formatSummary(summary)).toContain(`would write: ${N} fields on ${N} accounts, about 3 API calls`);
     const logs = await ctx.logs.query({ runId, status: 'skipped', limit: 100 });
     expect(logs).toHaveLength(N);
     expect(logs.every((l) => /^dry run: would write CS_Open_Tickets__c \d+ -> 7$/.test(l.message))).toBe(true);
