@@ -123,9 +123,11 @@ export async function writeAccountsBulk(
   options: { pollTimeoutMs?: number; pollIntervalMs?: number } = {},
 ): Promise<RecordWriteResult[]> {
   const columns = [...new Set(changes.flatMap((c) => Object.keys(c.values)))].sort();
+  // A checkbox is never null in Salesforce: an unset one holds false (a null would be refused).
+  const checkboxes = new Set(columns.filter((col) => changes.some((c) => typeof c.values[col] === 'boolean')));
   const rows = changes.map((c) => {
     const row: Record<string, unknown> = { Id: c.accountId };
-    for (const col of columns) row[col] = col in c.values ? c.values[col] : (current.get(c.accountId)?.[col] ?? null);
+    for (const col of columns) row[col] = col in c.values ? c.values[col] : (current.get(c.accountId)?.[col] ?? (checkboxes.has(col) ? false : null));
     return row;
   });
   let results: { successfulResults: unknown[]; failedResults: unknown[]; unprocessedRecords: unknown[] };

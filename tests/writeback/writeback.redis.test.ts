@@ -98,6 +98,17 @@ describe('write-back', () => {
     expect(delta(after, before, PATCH)).toBe(0);
   });
 
+  it('in a Bulk job, a record that does not change a checkbox another record changes keeps it (false, never null)', async () => {
+    await setUp(0, { writebackBulkThreshold: 250 });
+    await ctx.state.saveDesired(ids.slice(0, 300).map((id, i) => [id, { modelVersion: 'test-1', fields: i % 2 === 0 ? { CS_Health_Score__c: 61, CS_Onboarding_Overdue__c: true } : { CS_Health_Score__c: 62 } }]));
+    const summary = await writebackRun(ctx, await run(), { dryRun: false });
+    expect(summary).toMatchObject({ accountsWritten: 300, failures: 0 });
+    const conn = await sf.connect();
+    const row = (await conn.query<{ CS_Onboarding_Overdue__c: boolean | null; CS_Health_Score__c: number }>(`SELECT CS_Onboarding_Overdue__c, CS_Health_Score__c FROM Account WHERE Id = '${ids[1]}'`)).records[0];
+    expect(row).toMatchObject({ CS_Health_Score__c: 62 });
+    expect(row?.CS_Onboarding_Overdue__c ?? false).toBe(false);
+  });
+
   it('refuses to write anything when a mapped field is missing, naming it', async () => {
     await setUp(10);
     await sf.control('POST', '/__sandbox/describe', { missingFields: ['Account.CS_Health_Score__c'] });
