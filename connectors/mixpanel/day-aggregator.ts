@@ -15,9 +15,19 @@ interface Bucket {
   lastAt: number;
 }
 
+const dayNames = new Map<number, string>();
+
+/** The UTC day of an event time (seconds, or milliseconds when > 1e12), formatted once per day. */
 export function dayOf(timeSeconds: number): string {
   const ms = timeSeconds > 1e12 ? timeSeconds : timeSeconds * 1000;
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / 86_400_000);
+  let name = dayNames.get(day);
+  if (name === undefined) {
+    name = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    if (dayNames.size > 10_000) dayNames.clear();
+    dayNames.set(day, name);
+  }
+  return name;
 }
 
 export class DayAggregator {

@@ -100,7 +100,7 @@ describe('write-back', () => {
 
   it('in a Bulk job, a record that does not change a checkbox another record changes keeps it (false, never null)', async () => {
     await setUp(0, { writebackBulkThreshold: 250 });
-    await ctx.state.saveDesired(ids.slice(0, 300).map((id, i) => [id, { modelVersion: 'test-1', fields: i % 2 === 0 ? { CS_Health_Score__c: 61, CS_Onboarding_Overdue__c: true } : { CS_Health_Score__c: 62 } }]));
+    await ctx.state.saveDesired(ids.slice(0, 300).map((id, i): [string, { modelVersion: string; fields: Record<string, number | boolean> }] => [id, { modelVersion: 'test-1', fields: i % 2 === 0 ? { CS_Health_Score__c: 61, CS_Onboarding_Overdue__c: true } : { CS_Health_Score__c: 62 } }]));
     const summary = await writebackRun(ctx, await run(), { dryRun: false });
     expect(summary).toMatchObject({ accountsWritten: 300, failures: 0 });
     const conn = await sf.connect();
