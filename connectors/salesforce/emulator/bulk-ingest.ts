@@ -170,6 +170,7 @@ export function registerBulkIngest(kit: EmulatorKit, guard: RequestHandler, deps
   kit.route('post', base, label('POST'), guard, json, (req, res) => {
     const parsed = createSchema.safeParse(req.body);
     if (!parsed.success) return sendError(res, 400, `${parsed.error.issues[0]?.path.join('.') ?? 'body'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'API_ERROR');
+    parsed.data.object = describe.canonical(parsed.data.object) ?? parsed.data.object;
     if (!describe.has(parsed.data.object)) return sendError(res, 400, `sObject type '${parsed.data.object}' is not supported.`, 'INVALIDENTITY');
     if (parsed.data.operation === 'upsert' && !parsed.data.externalIdFieldName) return sendError(res, 400, 'External ID was blank for upsert', 'INVALIDJOB');
     const now = toSalesforceDateTime(clock.date());

@@ -216,6 +216,13 @@ export class DescribeRegistry {
     return this.inferred.has(sobject);
   }
 
+  /** The object's API name as the org spells it (Salesforce matches object names case-insensitively), or undefined when unknown. */
+  canonical(sobject: string): string | undefined {
+    if (this.inferred.has(sobject)) return sobject;
+    const lower = sobject.toLowerCase();
+    return [...this.inferred.keys()].find((o) => o.toLowerCase() === lower);
+  }
+
   objects(): string[] {
     return [...this.inferred.keys()].sort();
   }

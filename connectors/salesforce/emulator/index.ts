@@ -11,7 +11,7 @@ import { createEmulatorKit, type EmulatorKit } from '../../../src/sandbox/emulat
 import { registerBulkIngest } from './bulk-ingest.ts';
 import { DescribeRegistry } from './describe.ts';
 import { salesforceErrors, sendError } from './errors.ts';
-import { ApiBudget, registerOAuth, restGuard, TokenRegistry } from './oauth.ts';
+import { ApiBudget, registerIdentity, registerOAuth, restGuard, TokenRegistry } from './oauth.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { registerRecordRoutes } from './record-routes.ts';
 import { registerReplicationRoutes } from './replication-routes.ts';
@@ -85,6 +85,7 @@ export function createSalesforceEmulator(options: SalesforceEmulatorOptions): Sa
   app.use('/services', express.urlencoded({ extended: false, limit: '1mb' }), express.json({ limit: '50mb' }));
   app.use('/services', bodyErrors);
   registerOAuth(kit, tokens);
+  registerIdentity(kit, tokens);
   registerQueryRoutes(kit, guard, { store, describe, now: () => clock.now() });
   registerReplicationRoutes(kit, guard, { store, describe, generatedAt: options.dataset.manifest.generatedAt });
   registerRecordRoutes(kit, guard, { store, describe, budget, recordFaults });

@@ -25,6 +25,8 @@ const formSchema = z.looseObject({
   password: z.string().optional(),
 });
 
+const jwtHeaderSchema = z.looseObject({ alg: z.literal('RS256') });
+
 const jwtClaimsSchema = z.object({
   iss: z.string(),
   sub: z.string().min(1),
@@ -135,16 +137,90 @@ export function registerOAuth(kit: EmulatorKit, tokens: TokenRegistry): void {
   });
 }
 
-/** The claims of a three-part JWT (header.claims.signature), or null when the shape is wrong. The signature is not checked. */
+/** The bearer token of a request (Authorization: Bearer|OAuth, or ?oauth_token= as the identity service accepts), or ''. */
+function bearerOf(req: Request): string {
+  const header = req.headers.authorization ?? '';
+  const token = header.replace(/^(Bearer|OAuth)\s+/i, '');
+  if (token && token !== header) return token;
+  return typeof req.query.oauth_token === 'string' ? req.query.oauth_token : '';
+}
+
+/**
+ * The identity URL (GET /id/{orgId}/{userId}): who the token belongs to and the org's endpoints.
+ * Not counted against the API budget; a bad token gets the identity service's 403 Bad_OAuth_Token.
+ */
+export function registerIdentity(kit: EmulatorKit, tokens: TokenRegistry): void {
+  kit.route('get', '/id/:orgId/:userId', 'GET /id/{orgId}/{userId}', (req, res) => {
+    if (!tokens.isValid(bearerOf(req))) {
+      res.status(403).type('text/plain').send('Bad_OAuth_Token');
+      return;
+    }
+    if (req.params.orgId !== ORG_ID || req.params.userId !== INTEGRATION_USER_ID) {
+      res.status(404).type('text/plain').send('Bad_Id');
+      return;
+    }
+    const base = baseUrlOf(req);
+    const v = typeof req.query.version === 'string' && /^\d+\.\d$/.test(req.query.version) ? req.query.version : '{version}';
+    sendJson(res, 200, {
+      id: `${base}/id/${ORG_ID}/${INTEGRATION_USER_ID}`,
+      asserted_user: true,
+      user_id: INTEGRATION_USER_ID,
+      organization_id: ORG_ID,
+      username: 'integration@tidemark.sandbox',
+      nick_name: 'integration',
+      display_name: 'Tidemark Integration',
+      email: 'integration@tidemark.sandbox',
+      email_verified: true,
+      first_name: 'Tidemark',
+      last_name: 'Integration',
+      timezone: 'GMT',
+      photos: { picture: `${base}/profilephoto/005/F`, thumbnail: `${base}/profilephoto/005/T` },
+      addr_street: null,
+      addr_city: null,
+      addr_state: null,
+      addr_country: null,
+      addr_zip: null,
+      mobile_phone: null,
+      mobile_phone_verified: false,
+      is_lightning_login_user: false,
+      status: { created_date: null, body: null },
+      urls: {
+        enterprise: `${base}/services/Soap/c/${v}/${ORG_ID.slice(0, 15)}`,
+        metadata: `${base}/services/Soap/m/${v}/${ORG_ID.slice(0, 15)}`,
+        partner: `${base}/services/Soap/u/${v}/${ORG_ID.slice(0, 15)}`,
+        rest: `${base}/services/data/v${v}/`,
+        sobjects: `${base}/services/data/v${v}/sobjects/`,
+        search: `${base}/services/data/v${v}/search/`,
+        query: `${base}/services/data/v${v}/query/`,
+        recent: `${base}/services/data/v${v}/recent/`,
+        tooling_rest: `${base}/services/data/v${v}/tooling/`,
+        profile: `${base}/${INTEGRATION_USER_ID}`,
+        custom_domain: base,
+      },
+      active: true,
+      user_type: 'STANDARD',
+      language: 'en_US',
+      locale: 'en_US',
+      utcOffset: 0,
+      last_modified_date: '2024-01-01T00:00:00Z',
+      is_app_installed: true,
+    });
+  });
+}
+
+/** The claims of a three-part RS256 JWT (header.claims.signature), or null when the shape is wrong. The signature is not verified. */
 export function decodeJwtClaims(assertion: string): z.infer<typeof jwtClaimsSchema> | null {
   const parts = assertion.split('.');
-  if (parts.length !== 3) return null;
+  if (parts.length !== 3 || !parts[2]) return null;
+  let header: unknown;
   let claims: unknown;
   try {
+    header = JSON.parse(Buffer.from(parts[0] ?? '', 'base64url').toString('utf8'));
     claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'));
   } catch {
     return null;
   }
+  if (!jwtHeaderSchema.safeParse(header).success) return null;
   const parsed = jwtClaimsSchema.safeParse(claims);
   return parsed.success ? parsed.data : null;
 }

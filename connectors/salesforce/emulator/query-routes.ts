@@ -43,15 +43,37 @@ export function relationshipField(path: string): string {
 }
 
 function serve(value: unknown, type: string | undefined): unknown {
+  // A checkbox is never null in Salesforce: unset is false.
+  if (type === 'boolean' && (value === undefined || value === null)) return false;
   if (value === undefined) return null;
   return type === 'datetime' && typeof value === 'string' ? toSalesforceDateTime(value) : value;
 }
 
+/** Where a token (a field path, an object name) first stands in the query: row and column, 1-based. */
+function locate(soql: string, token: string, after = ''): { row: number; col: number } {
+  const escaped = token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`${after}(?<![A-Za-z0-9_.])(${escaped})(?![A-Za-z0-9_])`, 'i').exec(soql);
+  if (!m) return { row: 1, col: 1 };
+  const idx = m.index + m[0].length - (m[1] ?? '').length;
+  const before = soql.slice(0, idx);
+  return { row: before.split('\n').length, col: idx - before.lastIndexOf('\n') };
+}
+
+/** Salesforce's query error text: the offending line of the query, a caret under the token, its row and column, the message. */
+export function queryErrorMessage(soql: string, token: string | null, text: string, after = ''): string {
+  const { row, col } = token ? locate(soql, token, after) : { row: 1, col: 1 };
+  const line = soql.split('\n')[row - 1] ?? '';
+  return `\n${line}\n${' '.repeat(col - 1)}^\nERROR at Row:${row}:Column:${col}\n${text}`;
+}
+
 export function createProjector({ store, describe }: QueryDeps) {
-  const parentOf = (record: RawRecord, path: string): { sobject: string; record: RawRecord } | undefined => {
-    const ref = record[relationshipField(path)];
-    const parent = typeof ref === 'string' ? store.find(ref) : undefined;
-    return parent && parent.record.IsDeleted !== true ? parent : undefined;
+  /** The reference field behind a path's first relationship (owner.Name -> OwnerId), its relationship name as the org spells it, and the live parent record. */
+  const parentOf = (sobject: string, record: RawRecord, path: string): { key: string; parent: { sobject: string; record: RawRecord } | undefined } => {
+    const ref = describe.field(sobject, relationshipField(path));
+    const key = ref?.relationshipName ?? path.slice(0, path.indexOf('.'));
+    const id = ref ? record[ref.name] : undefined;
+    const parent = typeof id === 'string' && id !== '' ? store.find(id) : undefined;
+    return { key, parent: parent && parent.record.IsDeleted !== true ? parent : undefined };
   };
   const rest = (path: string): string => path.slice(path.indexOf('.') + 1);
 
@@ -61,7 +83,7 @@ export function createProjector({ store, describe }: QueryDeps) {
       const f = describe.field(sobject, path);
       return f ? serve(record[f.name], f.type) : null;
     }
-    const parent = parentOf(record, path);
+    const { parent } = parentOf(sobject, record, path);
     return parent ? get(parent.sobject, parent.record, rest(path)) : null;
   };
 
@@ -74,16 +96,15 @@ export function createProjector({ store, describe }: QueryDeps) {
       if (f) out[f.name] = serve(record[f.name], f.type);
       return;
     }
-    const rel = path.slice(0, path.indexOf('.'));
-    const parent = parentOf(record, path);
+    const { key, parent } = parentOf(sobject, record, path);
     if (!parent) {
-      out[rel] = null;
+      out[key] = null;
       return;
     }
-    const existing = out[rel];
+    const existing = out[key];
     const nested: Record<string, unknown> = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : { attributes: attributes(parent.sobject, parent.record.Id, version) };
     place(nested, parent.sobject, parent.record, rest(path), version);
-    out[rel] = nested;
+    out[key] = nested;
   };
 
   const project = (sobject: string, record: RawRecord, fields: string[], version: string): Record<string, unknown> => {
@@ -94,21 +115,21 @@ export function createProjector({ store, describe }: QueryDeps) {
   return { get, project };
 }
 
-function invalidField(soql: string, message: string): SoqlError {
-  return new SoqlError('INVALID_FIELD', `\n${soql.slice(0, 200)}\n^\nERROR at Row:1:Column:1\n${message}`);
+function invalidField(soql: string, path: string, message: string): SoqlError {
+  return new SoqlError('INVALID_FIELD', queryErrorMessage(soql, path, message));
 }
 
-function validatePath(describe: DescribeRegistry, sobject: string, path: string, soql: string): void {
+function validatePath(describe: DescribeRegistry, sobject: string, path: string, soql: string, whole = path): void {
   if (path.includes('.')) {
     const rel = path.slice(0, path.indexOf('.'));
     const ref = describe.field(sobject, relationshipField(path));
     const target = ref?.referenceTo[0];
-    if (!ref || ref.type !== 'reference' || !target) throw invalidField(soql, `Didn't understand relationship '${rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
-    if (describe.has(target)) validatePath(describe, target, path.slice(path.indexOf('.') + 1), soql);
+    if (!ref || ref.type !== 'reference' || !target) throw invalidField(soql, whole, `Didn't understand relationship '${rel}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+    if (describe.has(target)) validatePath(describe, target, path.slice(path.indexOf('.') + 1), soql, whole);
     return;
   }
   if (!describe.field(sobject, path)) {
-    throw invalidField(soql, `No such column '${path}' on entity '${sobject}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
+    throw invalidField(soql, whole, `No such column '${path}' on entity '${sobject}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
   }
 }
 
@@ -137,9 +158,11 @@ export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, dep
     let q: ParsedQuery;
     try {
       q = parseSoql(soql);
-      if (!describe.has(q.sObject)) {
-        throw new SoqlError('INVALID_TYPE', `\n${soql.slice(0, 200)}\n^\nERROR at Row:1:Column:1\nsObject type '${q.sObject}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+      const canonical = describe.canonical(q.sObject);
+      if (!canonical) {
+        throw new SoqlError('INVALID_TYPE', queryErrorMessage(soql, q.sObject, `sObject type '${q.sObject}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`, 'from\\s+'));
       }
+      q = { ...q, sObject: canonical };
       for (const path of [...q.fields, ...conditionFields(q.where), ...q.orderBy.map((o) => o.field)]) validatePath(describe, q.sObject, path, soql);
     } catch (err) {
       if (err instanceof SoqlError) return sendError(res, 400, err.message, err.errorCode);

@@ -48,9 +48,12 @@ export function registerRecordRoutes(kit: EmulatorKit, guard: RequestHandler, de
 
   const faultFor = (sobject: string, id: string): SaveError | null => takeRecordFault(recordFaults, sobject, id);
 
+  /** Object names are case-insensitive in Salesforce; unknown ones stay as sent (and fail later). */
+  const canonicalType = (name: string): string => describe.canonical(name) ?? name;
+
   const typeOf = (r: Record<string, unknown>): string => {
     const parsed = typeSchema.safeParse(r);
-    return parsed.success ? parsed.data.attributes.type : '';
+    return parsed.success ? canonicalType(parsed.data.attributes.type) : '';
   };
 
   const planUpdate = (r: Record<string, unknown>): Plan => {
@@ -102,7 +105,7 @@ export function registerRecordRoutes(kit: EmulatorKit, guard: RequestHandler, de
     });
   });
   kit.route('get', `${base}/sobjects/:type/describe`, label('GET', '/sobjects/{type}/describe'), guard, (req, res) => {
-    const type = String(req.params.type);
+    const type = canonicalType(String(req.params.type));
     if (!describe.has(type)) return sendError(res, 404, NOT_FOUND_MESSAGE, 'NOT_FOUND');
     const version = String(req.params.version);
     sendJson(res, 200, {
@@ -122,13 +125,18 @@ export function registerRecordRoutes(kit: EmulatorKit, guard: RequestHandler, de
     });
   });
   kit.route('get', `${base}/sobjects/:type/:id`, label('GET', '/sobjects/{type}/{id}'), guard, (req, res) => {
-    const type = String(req.params.type);
+    const type = canonicalType(String(req.params.type));
     const record = describe.has(type) ? store.get(type, String(req.params.id)) : undefined;
     if (!record || record.IsDeleted === true) return sendError(res, 404, NOT_FOUND_MESSAGE, 'NOT_FOUND');
-    sendJson(res, 200, project(type, record, describe.fields(type).map((f) => f.name), String(req.params.version)));
+    // ?fields=Name,Industry selects fields (Id always comes along); without it every field of the describe.
+    const requested = typeof req.query.fields === 'string' ? req.query.fields.split(',').map((f) => f.trim()).filter((f) => f !== '') : null;
+    const unknown = requested?.find((f) => !describe.field(type, f));
+    if (unknown) return sendError(res, 400, `No such column '${unknown}' on entity '${type}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`, 'INVALID_FIELD');
+    const fields = requested ? [...requested.filter((f) => f.toLowerCase() !== 'id'), 'Id'] : describe.fields(type).map((f) => f.name);
+    sendJson(res, 200, project(type, record, fields, String(req.params.version)));
   });
   kit.route('patch', `${base}/sobjects/:type/:id`, label('PATCH', '/sobjects/{type}/{id}'), guard, (req, res) => {
-    const type = String(req.params.type);
+    const type = canonicalType(String(req.params.type));
     const body = recordSchema.safeParse(req.body ?? {});
     if (!body.success) return sendError(res, 400, 'JSON_PARSER_ERROR: send a JSON object of field values', 'JSON_PARSER_ERROR');
     if (!describe.has(type)) return sendError(res, 404, NOT_FOUND_MESSAGE, 'NOT_FOUND');
@@ -142,7 +150,7 @@ export function registerRecordRoutes(kit: EmulatorKit, guard: RequestHandler, de
     res.status(204).end();
   });
   kit.route('post', `${base}/sobjects/:type`, label('POST', '/sobjects/{type}'), guard, (req, res) => {
-    const type = String(req.params.type);
+    const type = canonicalType(String(req.params.type));
     const body = recordSchema.safeParse(req.body ?? {});
     if (!body.success) return sendError(res, 400, 'JSON_PARSER_ERROR: send a JSON object of field values', 'JSON_PARSER_ERROR');
     if (!describe.has(type)) return sendError(res, 404, NOT_FOUND_MESSAGE, 'NOT_FOUND');
@@ -162,6 +170,11 @@ export function registerRecordRoutes(kit: EmulatorKit, guard: RequestHandler, de
       DataStorageMB: { Max: 1024, Remaining: 1024 },
       FileStorageMB: { Max: 1024, Remaining: 1024 },
     });
+  });
+  kit.route('get', `${base}{/}`, label('GET', ''), guard, (req, res) => {
+    const v = `/services/data/v${String(req.params.version)}`;
+    const names = ['sobjects', 'query', 'queryAll', 'limits', 'composite', 'jobs'];
+    sendJson(res, 200, Object.fromEntries(names.map((n) => [n, n === 'jobs' ? `${v}/jobs/ingest` : `${v}/${n}`])));
   });
   kit.route('get', '/services/data', 'GET /services/data', (_req, res) => {
     sendJson(res, 200, [

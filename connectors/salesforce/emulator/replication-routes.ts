@@ -19,7 +19,7 @@ export interface ReplicationDeps {
 export function registerReplicationRoutes(kit: EmulatorKit, guard: RequestHandler, deps: ReplicationDeps): void {
   const { store, describe, generatedAt } = deps;
   const window = (kind: 'updated' | 'deleted'): RequestHandler => (req, res) => {
-    const type = String(req.params.type);
+    const type = describe.canonical(String(req.params.type)) ?? String(req.params.type);
     if (!describe.has(type)) return sendError(res, 404, NOT_FOUND_MESSAGE, 'NOT_FOUND');
     const start = instantOf(typeof req.query.start === 'string' ? req.query.start : '');
     const end = instantOf(typeof req.query.end === 'string' ? req.query.end : '');

@@ -141,6 +141,10 @@ function unquote(v: string): string {
   return v.startsWith("'") && v.endsWith("'") ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v;
 }
 
+function isIdLike(v: string): boolean {
+  return /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/.test(v);
+}
+
 /** Typed comparison: datetimes as instants, numbers as numbers, strings case-insensitively (Ids exactly). */
 export function compareValues(a: unknown, b: unknown, exact = false): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
@@ -150,7 +154,11 @@ export function compareValues(a: unknown, b: unknown, exact = false): number {
   const ta = instantOf(sa);
   const tb = instantOf(sb);
   if (/T\d/.test(sa) && /T\d/.test(sb) && !Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
-  if (exact) return sa < sb ? -1 : sa > sb ? 1 : 0;
+  if (exact) {
+    // A 15-character Id equals its 18-character form (the suffix only encodes letter case).
+    const [ia, ib] = isIdLike(sa) && isIdLike(sb) && sa.length !== sb.length ? [sa.slice(0, 15), sb.slice(0, 15)] : [sa, sb];
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  }
   const la = sa.toLowerCase();
   const lb = sb.toLowerCase();
   return la < lb ? -1 : la > lb ? 1 : 0;

@@ -64,13 +64,19 @@ export class SalesforceStore {
 
   get(sobject: string, id: string): RawRecord | undefined {
     const map = this.objects.get(sobject);
-    return map?.get(id) ?? (id.length === 15 ? [...(map?.values() ?? [])].find((r) => String(r.Id).startsWith(id)) : undefined);
+    if (!map) return undefined;
+    return map.get(id) ?? (id.length === 15 ? (map.get(toEighteen(id)) ?? [...map.values()].find((r) => String(r.Id).startsWith(id))) : undefined);
   }
 
-  /** Finds a record of any object by Id (for parent lookups). */
+  /** Finds a record of any object by Id, 15 or 18 characters (for parent lookups). */
   find(id: string): { sobject: string; record: RawRecord } | undefined {
     for (const [sobject, map] of this.objects) {
       const record = map.get(id);
+      if (record) return { sobject, record };
+    }
+    if (id.length !== 15) return undefined;
+    for (const sobject of this.objects.keys()) {
+      const record = this.get(sobject, id);
       if (record) return { sobject, record };
     }
     return undefined;

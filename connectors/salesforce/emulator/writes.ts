@@ -87,7 +87,9 @@ export function validateFields(describe: DescribeRegistry, sobject: string, inpu
 
 export function checkTarget(store: SalesforceStore, sobject: string, id: string): SaveError | null {
   const existing = store.get(sobject, id);
-  if (!existing && !isWellFormedId(id)) return { statusCode: 'MALFORMED_ID', message: `${sobject} ID: id value of incorrect type: ${id}`, fields: ['Id'] };
+  const prefix = store.prefixOf(sobject);
+  const wrongPrefix = prefix !== null && !id.startsWith(prefix);
+  if (!existing && (!isWellFormedId(id) || wrongPrefix)) return { statusCode: 'MALFORMED_ID', message: `${sobject} ID: id value of incorrect type: ${id}`, fields: ['Id'] };
   if (!existing) return { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] };
   if (existing.IsDeleted === true) return { statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] };
   return null;
