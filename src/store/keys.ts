@@ -14,6 +14,8 @@ export function keys(prefix: string) {
     scores: (accountId: string) => `${prefix}:scores:${accountId}`,
     plans: `${prefix}:plans`,
     desired: `${prefix}:desired`,
+    /** Bumped whenever any stored record changes (pull, import, webhook, forget). */
+    recordsVersion: `${prefix}:records:version`,
     lastWritten: `${prefix}:written`,
     writeFailures: `${prefix}:write-failures`,
     writes: (accountId: string) => `${prefix}:writes:${accountId}`,

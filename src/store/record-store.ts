@@ -61,6 +61,7 @@ export class RecordStore {
       outcome.changedIds.push(...existingGone);
       if (existingGone.length > 0) pipeline.hdel(key, ...existingGone);
     }
+    if (outcome.changedIds.length > 0) pipeline.incr(this.k.recordsVersion);
     await pipeline.exec();
     return outcome;
   }
@@ -93,7 +94,12 @@ export class RecordStore {
   }
 
   async removeAll(kind: RecordKind): Promise<void> {
-    await this.redis.del(this.k.records(kind));
+    await this.redis.multi().del(this.k.records(kind)).incr(this.k.recordsVersion).exec();
+  }
+
+  /** Changes whenever any stored record changes: the input version of resolve and score. */
+  async version(): Promise<number> {
+    return Number((await this.redis.get(this.k.recordsVersion)) ?? 0);
   }
 }
 

@@ -8,6 +8,7 @@ import { buildIdentityIndex, resolveAll, type Resolution } from '../identity/ind
 import type { StoredMatch } from '../store/state-store.ts';
 import { loadManualRules } from '../store/manual-rule-store.ts';
 import type { SyncContext } from './context.ts';
+import { markStageDone, stageInputs, unchangedSummary } from './stage-inputs.ts';
 
 export const RESOLVED_KINDS = [
   'zendesk.organization', 'zendesk.user', 'zendesk.ticket', 'mixpanel.profile', 'mixpanel.activity', 'surveys.response',
@@ -28,6 +29,12 @@ export function toStoredMatch(r: Resolution): StoredMatch {
 export async function resolveRun(ctx: SyncContext, runId: string): Promise<ResolveSummary> {
   const started = Date.now();
   await ctx.runs.update(runId, { stage: 'resolve' });
+  const inputs = await stageInputs(ctx, 'resolve');
+  const kept = await unchangedSummary<ResolveSummary>(ctx, 'resolve', inputs);
+  if (kept) {
+    await ctx.runs.set(runId, { resolved: kept.resolved, unmatched: kept.unmatched, 'resolve.kept': 1, 'ms.resolve': Date.now() - started });
+    return kept;
+  }
   const [accounts, contacts, zendeskOrganizations, zendeskUsers, zendeskTickets, mixpanelProfiles, mixpanelActivities, surveyResponses, manualRules] =
     await Promise.all([
       ctx.records.all('salesforce.account'),
@@ -82,5 +89,6 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   const counters: Record<string, number> = { resolved: summary.resolved, unmatched: summary.unmatched, 'ms.resolve': Date.now() - started };
   for (const [reason, n] of Object.entries(summary.byReason)) counters[`unmatched.${reason}`] = n;
   await ctx.runs.set(runId, counters);
+  await markStageDone(ctx, 'resolve', inputs, summary);
   return summary;
 }

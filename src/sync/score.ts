@@ -9,6 +9,7 @@ import { defaultHealthModel } from '../health/model.ts';
 import { buildSuccessPlan } from '../plans/success-plan.ts';
 import type { DesiredValues } from '../store/state-store.ts';
 import type { SyncContext } from './context.ts';
+import { markStageDone, stageInputs, unchangedSummary } from './stage-inputs.ts';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -22,6 +23,13 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
   await ctx.runs.update(runId, { stage: 'score' });
   const now = ctx.now();
   const model = ctx.options.healthModel ?? defaultHealthModel();
+  const states = await ctx.state.allSources();
+  const inputs = await stageInputs(ctx, 'score', [model.version, String(ctx.options.successPlanLookbackDays), JSON.stringify(Object.entries(states).map(([s, st]) => [s, st.enabled]).sort())]);
+  const kept = await unchangedSummary<ScoreSummary>(ctx, 'score', inputs);
+  if (kept) {
+    await ctx.runs.set(runId, { accountsScored: kept.accountsScored, plans: kept.plans, 'score.kept': 1, 'ms.score': Date.now() - started });
+    return kept;
+  }
   const bundles = await buildBundles(ctx);
   const day = now.toISOString().slice(0, 10);
   const dayThen = new Date(now.getTime() - 30 * DAY_MS).toISOString().slice(0, 10);
@@ -52,5 +60,7 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
   }
   await ctx.state.saveDesired(desired);
   await ctx.runs.set(runId, { accountsScored: desired.length, plans, 'ms.score': Date.now() - started });
-  return { accountsScored: desired.length, plans };
+  const summary: ScoreSummary = { accountsScored: desired.length, plans };
+  await markStageDone(ctx, 'score', inputs, summary);
+  return summary;
 }

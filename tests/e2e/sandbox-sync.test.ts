@@ -254,4 +254,27 @@ describe('sandbox end to end', () => {
     expect(summary.writebackApiCalls).toBe(0);
     expect(await patchCalls()).toBe(before);
   });
+
+  it('an unchanged run keeps the stored resolve and score results, and a change makes them recompute', async () => {
+    const connection = bullConnection(sandbox.redisUrl);
+    const ask = async (): Promise<Record<string, number>> => {
+      const run = await requestRun(sandbox.services.ctx, connection, { sources: ['salesforce', 'zendesk', 'mixpanel'], full: false, dryRun: false, trigger: 'test' });
+      const done = await waitForRun(sandbox.services.ctx, connection, run.id, 60_000);
+      expect(done.status).toBe('succeeded');
+      return done.counters;
+    };
+    await ask(); // settles what the previous runs wrote back
+    const unchanged = await ask();
+    expect(unchanged['resolve.kept']).toBe(1);
+    expect(unchanged['score.kept']).toBe(1);
+    expect(unchanged.accountsScored).toBe(40);
+    expect(unchanged.fieldsWritten ?? 0).toBe(0);
+    const raw = JSON.parse(readFileSync(join(sandbox.datasetDir, 'zendesk', 'tickets.jsonl'), 'utf8').split('\n')[0] as string) as Record<string, unknown>;
+    await fetch(`${sandbox.urls.zendesk}/__sandbox/records/tickets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...raw, subject: 'Changed subject', status: 'open' }) });
+    // Zendesk leaves the last minute out of its exports: move its clock past it.
+    await fetch(`${sandbox.urls.zendesk}/__sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceSeconds: 120 }) });
+    const changed = await ask();
+    expect(changed['resolve.kept']).toBeUndefined();
+    expect(changed['score.kept']).toBeUndefined();
+  });
 });

@@ -32,7 +32,7 @@ export async function forgetCommand(argv: string[], io: CliIO): Promise<number> 
         const gone: string[] = [];
         for (let i = 0; i < flat.length; i += 2) if (mentions(flat[i + 1] as string, email)) gone.push(flat[i] as string);
         if (gone.length > 0) {
-          await redis.multi().hdel(k.records(kind), ...gone).hdel(k.matches(kind), ...gone).exec();
+          await redis.multi().hdel(k.records(kind), ...gone).hdel(k.matches(kind), ...gone).incr(k.recordsVersion).exec();
           removed[kind] = (removed[kind] ?? 0) + gone.length;
         }
       } while (cursor !== '0');
