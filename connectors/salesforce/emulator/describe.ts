@@ -89,6 +89,7 @@ const STANDARD: Record<string, Record<string, Spec>> = {
     CS_Business_Challenges__c: { type: 'textarea', length: 32000 },
   },
   OpportunityLineItem: { OpportunityId: { type: 'reference', referenceTo: ['Opportunity'] }, Product2Id: { type: 'reference', referenceTo: ['Product2'] }, Name: { type: 'string', length: 376, updateable: false }, Quantity: { type: 'double', precision: 12, scale: 2 }, TotalPrice: { type: 'currency', precision: 18, scale: 2 } },
+  Product2: { Name: { type: 'string', length: 255, nillable: false }, ProductCode: { type: 'string', length: 255 }, Family: { type: 'picklist', length: 255 }, IsActive: { type: 'boolean' } },
   User: { Name: { type: 'string', length: 121, updateable: false }, Email: { type: 'email', length: 128 }, IsActive: { type: 'boolean' } },
   Task: {
     Subject: { type: 'string', length: 255 },

@@ -8,9 +8,9 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { RawRecord } from '../../../src/sandbox/dataset.ts';
 import type { EmulatorKit } from '../../../src/sandbox/emulator-kit/index.ts';
 import { toSalesforceDateTime } from './datetime.ts';
-import type { DescribeRegistry } from './describe.ts';
+import type { DescribeRegistry, FieldDescribe } from './describe.ts';
 import { sendError, sendJson } from './errors.ts';
-import { compareValues, conditionFields, evaluate, parseSoql, SoqlError, type ParsedQuery } from './soql.ts';
+import { compareValues, conditionFields, conditions, evaluate, parseSoql, SoqlError, type Condition, type ParsedQuery } from './soql.ts';
 import type { SalesforceStore } from './store.ts';
 
 export const MAX_BATCH = 2000;
@@ -133,6 +133,47 @@ function validatePath(describe: DescribeRegistry, sobject: string, path: string,
   }
 }
 
+/** The field a (possibly dotted) path ends on, following reference fields; undefined when a step is unknown. */
+function fieldAt(describe: DescribeRegistry, sobject: string, path: string): FieldDescribe | undefined {
+  if (!path.includes('.')) return describe.field(sobject, path);
+  const target = describe.field(sobject, relationshipField(path))?.referenceTo[0];
+  return target && describe.has(target) ? fieldAt(describe, target, path.slice(path.indexOf('.') + 1)) : undefined;
+}
+
+const RANGE_LITERALS = ['DATE_LITERAL', 'DATE_N_LITERAL'];
+
+/** Which literal types a field of this type can be compared with, and how Salesforce names the type in its message. */
+function accepted(type: FieldDescribe['type']): { literals: string[]; name: string; quoted: boolean } {
+  switch (type) {
+    case 'datetime':
+      return { literals: ['DATETIME', ...RANGE_LITERALS], name: 'dateTime', quoted: false };
+    case 'date':
+      return { literals: ['DATE', ...RANGE_LITERALS], name: 'date', quoted: false };
+    case 'double':
+    case 'percent':
+    case 'currency':
+      return { literals: ['INTEGER', 'DECIMAL'], name: 'double', quoted: false };
+    case 'int':
+      return { literals: ['INTEGER'], name: 'int', quoted: false };
+    case 'boolean':
+      return { literals: ['BOOLEAN'], name: 'boolean', quoted: false };
+    default:
+      return { literals: ['STRING'], name: 'string', quoted: true };
+  }
+}
+
+/** Salesforce refuses a filter value of the wrong type (a quoted datetime, a number for a text field) with INVALID_FIELD. */
+function checkLiteral(describe: DescribeRegistry, sobject: string, cond: Condition, soql: string): void {
+  const f = fieldAt(describe, sobject, cond.field);
+  if (!f) return;
+  const types = (Array.isArray(cond.literalType) ? cond.literalType : [cond.literalType]).filter((t): t is string => typeof t === 'string' && t !== 'NULL');
+  const rule = accepted(f.type);
+  if (types.every((t) => rule.literals.includes(t))) return;
+  const text = `value of filter criterion for field '${f.name}' must be of type ${rule.name} and should ${rule.quoted ? '' : 'not '}be enclosed in quotes`;
+  const first = Array.isArray(cond.value) ? cond.value[0] : cond.value;
+  throw new SoqlError('INVALID_FIELD', queryErrorMessage(soql, first ?? cond.field, text));
+}
+
 export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, deps: QueryRouteDeps): void {
   const { store, describe } = deps;
   const { get, project } = createProjector(deps);
@@ -164,6 +205,7 @@ export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, dep
       }
       q = { ...q, sObject: canonical };
       for (const path of [...q.fields, ...conditionFields(q.where), ...q.orderBy.map((o) => o.field)]) validatePath(describe, q.sObject, path, soql);
+      for (const cond of conditions(q.where)) checkLiteral(describe, q.sObject, cond, soql);
     } catch (err) {
       if (err instanceof SoqlError) return sendError(res, 400, err.message, err.errorCode);
       throw err;

@@ -255,13 +255,17 @@ export function evaluate(expr: Expr, record: Record<string, unknown>, get: Gette
   }
 }
 
-export function conditionFields(expr: Expr | null, out: string[] = []): string[] {
+export function conditions(expr: Expr | null, out: Condition[] = []): Condition[] {
   if (!expr) return out;
-  if (expr.op === 'COND') out.push(expr.cond.field);
-  else if (expr.op === 'NOT') conditionFields(expr.expr, out);
+  if (expr.op === 'COND') out.push(expr.cond);
+  else if (expr.op === 'NOT') conditions(expr.expr, out);
   else {
-    conditionFields(expr.left, out);
-    conditionFields(expr.right, out);
+    conditions(expr.left, out);
+    conditions(expr.right, out);
   }
   return out;
+}
+
+export function conditionFields(expr: Expr | null): string[] {
+  return conditions(expr).map((c) => c.field);
 }

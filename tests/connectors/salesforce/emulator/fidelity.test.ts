@@ -62,6 +62,13 @@ describe('names and Ids as Salesforce matches them', () => {
     expect(contact.records[0]?.Account?.Name).toBe('Acme');
   });
 
+  it('knows Product2 even when the dataset has none, so Product2.Name on a line item is a valid path', async () => {
+    const res = await conn.query('SELECT Id, Product2.Name FROM OpportunityLineItem');
+    expect(res.totalSize).toBe(0);
+    expect((await errorOf(conn.query('SELECT Id, Product2.Nope__c FROM OpportunityLineItem'))).errorCode).toBe('INVALID_FIELD');
+    expect((await conn.query('SELECT Id, Name FROM Product2')).totalSize).toBe(0);
+  });
+
   it('refuses an update whose Id belongs to another object with MALFORMED_ID', async () => {
     const results = await conn.sobject('Account').update([
       { Id: sfId('003', 1), Name: 'Not an account' },
@@ -107,6 +114,32 @@ describe('query errors point at the offending token', () => {
     const { errorCode, message } = await errorOf(conn.query('SELECT Widget FROM Widget'));
     expect(errorCode).toBe('INVALID_TYPE');
     expect(message.split('\n').slice(1, 4)).toEqual(['SELECT Widget FROM Widget', `${' '.repeat(19)}^`, 'ERROR at Row:1:Column:20']);
+  });
+});
+
+describe('filter values must have the field type', () => {
+  it.each([
+    ["SELECT Id FROM Account WHERE SystemModstamp > '2026-01-01T00:00:00Z'", 'SystemModstamp', 'dateTime', 'not '],
+    ['SELECT Id FROM Account WHERE SystemModstamp > 2026-01-01', 'SystemModstamp', 'dateTime', 'not '],
+    ["SELECT Id FROM Account WHERE CS_Renewal_Date__c = '2026-01-01'", 'CS_Renewal_Date__c', 'date', 'not '],
+    ["SELECT Id FROM Account WHERE CS_Health_Score__c > '50'", 'CS_Health_Score__c', 'double', 'not '],
+    ["SELECT Id FROM Account WHERE CS_Onboarding_Overdue__c = 'true'", 'CS_Onboarding_Overdue__c', 'boolean', 'not '],
+    ['SELECT Id FROM Account WHERE Name = 5', 'Name', 'string', ''],
+    ["SELECT Id FROM Contact WHERE Account.CS_Licensed_Seats__c IN ('5', '6')", 'CS_Licensed_Seats__c', 'double', 'not '],
+  ])('refuses %s with INVALID_FIELD', async (soql, field, type, not) => {
+    const { errorCode, message } = await errorOf(conn.query(soql));
+    expect(errorCode).toBe('INVALID_FIELD');
+    expect(message).toContain(`value of filter criterion for field '${field}' must be of type ${type} and should ${not}be enclosed in quotes`);
+  });
+
+  it('accepts the right types, null and relative date literals', async () => {
+    for (const soql of [
+      'SELECT Id FROM Account WHERE SystemModstamp > 2026-01-01T00:00:00Z AND CS_Renewal_Date__c != 2026-01-01',
+      'SELECT Id FROM Account WHERE SystemModstamp < LAST_N_DAYS:3 OR CS_Health_Score__c > 50.5 OR CS_Health_Score__c = null',
+      'SELECT Id FROM Account WHERE CS_Onboarding_Overdue__c = TRUE AND Name IN (\'Acme\', \'Beta\')',
+    ]) {
+      await expect(conn.query(soql)).resolves.toMatchObject({ done: true });
+    }
   });
 });
 
