@@ -17,13 +17,12 @@ export const MAX_BATCH = 2000;
 const MIN_BATCH = 200;
 const MAX_CURSORS = 1000;
 
+/** An open query: its result set (a snapshot of the matching records) and how to page it. */
 interface Cursor {
   records: RawRecord[];
   fields: string[];
   sobject: string;
-  offset: number;
   batch: number;
-  version: string;
 }
 
 export interface QueryDeps {
@@ -179,17 +178,23 @@ export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, dep
   const { get, project } = createProjector(deps);
   const cursors = new Map<string, Cursor>();
 
-  const sendPage = (res: Response, c: Cursor): void => {
-    const slice = c.records.slice(c.offset, c.offset + c.batch);
-    const next = c.offset + slice.length;
+  /** Keeps the most recently used cursors; a locator stays valid for every offset, so a page can be fetched again (a retry after a broken body). */
+  const remember = (key: string, c: Cursor): void => {
+    cursors.delete(key);
+    cursors.set(key, c);
+    if (cursors.size > MAX_CURSORS) cursors.delete(cursors.keys().next().value ?? '');
+  };
+
+  const sendPage = (res: Response, c: Cursor, offset: number, version: string, key: string | null): void => {
+    const slice = c.records.slice(offset, offset + c.batch);
+    const next = offset + slice.length;
     const body: Record<string, unknown> = { totalSize: c.records.length, done: next >= c.records.length };
     if (next < c.records.length) {
-      const locator = `01g${randomBytes(8).toString('hex').slice(0, 15)}`;
-      cursors.set(locator, { ...c, offset: next });
-      if (cursors.size > MAX_CURSORS) cursors.delete(cursors.keys().next().value ?? '');
-      body.nextRecordsUrl = `/services/data/v${c.version}/query/${locator}-${next}`;
+      const locator = key ?? `01g${randomBytes(8).toString('hex').slice(0, 12).toUpperCase()}AAA`;
+      remember(locator, c);
+      body.nextRecordsUrl = `/services/data/v${version}/query/${locator}-${next}`;
     }
-    body.records = slice.map((r) => project(c.sobject, r, c.fields, c.version));
+    body.records = slice.map((r) => project(c.sobject, r, c.fields, version));
     sendJson(res, 200, body);
   };
 
@@ -225,16 +230,15 @@ export function registerQueryRoutes(kit: EmulatorKit, guard: RequestHandler, dep
     if (q.count && q.fields.length === 0) return sendJson(res, 200, { totalSize: rows.length, done: true, records: [] });
     const m = /batchSize=(\d+)/i.exec(String(req.headers['sforce-query-options'] ?? ''));
     const batch = m ? Math.min(MAX_BATCH, Math.max(MIN_BATCH, Number(m[1]))) : MAX_BATCH;
-    sendPage(res, { records: rows, fields: q.fields, sobject, offset: 0, batch, version });
+    sendPage(res, { records: rows, fields: q.fields, sobject, batch }, 0, version, null);
   };
 
   const more: RequestHandler = (req, res) => {
-    const locator = String(req.params.locator ?? '');
-    const key = locator.split('-')[0] ?? '';
-    const c = cursors.get(key);
-    if (!c) return sendError(res, 400, 'invalid query locator', 'INVALID_QUERY_LOCATOR');
-    cursors.delete(key);
-    sendPage(res, { ...c, version: String(req.params.version ?? c.version) });
+    const m = /^(01g[A-Za-z0-9]+)-(\d+)$/.exec(String(req.params.locator ?? ''));
+    const c = m ? cursors.get(m[1] ?? '') : undefined;
+    const offset = Number(m?.[2]);
+    if (!m || !c || offset > c.records.length) return sendError(res, 400, 'invalid query locator', 'INVALID_QUERY_LOCATOR');
+    sendPage(res, c, offset, String(req.params.version ?? '62.0'), m[1] ?? null);
   };
 
   kit.route('get', '/services/data/v:version/query', 'GET /services/data/vXX.X/query', guard, (req, res) => runQuery(req, res, false));

@@ -143,6 +143,33 @@ describe('filter values must have the field type', () => {
   });
 });
 
+describe('query locators', () => {
+  it('serves a page again from the same locator after a broken body, and refuses an unknown locator', async () => {
+    const tasks = Array.from({ length: 450 }, (_, i) => ({ Subject: `Task ${String(i).padStart(3, '0')}` }));
+    expect((await sf.control('POST', '/__sandbox/records/Task', tasks)).status).toBe(201);
+    const options = { headers: { authorization: `Bearer ${conn.accessToken ?? ''}`, 'sforce-query-options': 'batchSize=200' } };
+    const first = (await (await fetch(`${sf.url}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Subject FROM Task ORDER BY Subject')}`, options)).json()) as { nextRecordsUrl: string; records: Array<{ Subject: string }> };
+    expect(first.records).toHaveLength(200);
+    expect(first.nextRecordsUrl).toMatch(/^\/services\/data\/v62\.0\/query\/01g[A-Za-z0-9]+-200$/);
+
+    await sf.control('POST', '/__sandbox/faults', { route: 'GET /services/data/vXX.X/query/{locator}', type: 'truncate', count: 1 });
+    const broken = await fetch(`${sf.url}${first.nextRecordsUrl}`, options);
+    await expect(broken.json()).rejects.toThrow();
+    const retried = (await (await fetch(`${sf.url}${first.nextRecordsUrl}`, options)).json()) as { nextRecordsUrl: string; records: Array<{ Subject: string }> };
+    expect(retried.records.map((r) => r.Subject)).toEqual(tasks.slice(200, 400).map((t) => t.Subject));
+    expect(retried.nextRecordsUrl).toBe(first.nextRecordsUrl.replace(/-200$/, '-400'));
+
+    // jsforce follows the same locators to the end.
+    const rest = await conn.queryMore(retried.nextRecordsUrl);
+    expect(rest.done).toBe(true);
+    expect(rest.records).toHaveLength(50);
+
+    const unknown = await fetch(`${sf.url}/services/data/v62.0/query/01gNOPE00000000AAA-200`, options);
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toEqual([{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }]);
+  });
+});
+
 describe('identity URL and resources', () => {
   it('answers jsforce identity() for the token owner without spending the API budget', async () => {
     const before = await conn.limits();
