@@ -15,6 +15,7 @@ import type { SalesforceStore } from './store.ts';
 import { checkTarget, takeRecordFault, validateFields, type RecordFault, type SaveError } from './writes.ts';
 
 export const MAX_COLLECTION_RECORDS = 200;
+const MAX_CHUNKS = 10;
 
 const recordSchema = z.record(z.string(), z.unknown());
 const collectionSchema = z.object({ allOrNone: z.boolean().default(false), records: z.array(recordSchema) });
@@ -83,6 +84,9 @@ export function registerRecordRoutes(kit: EmulatorKit, guard: RequestHandler, de
     const { records, allOrNone } = parsed.data;
     if (records.length === 0) return sendError(res, 400, 'No records to process', 'INVALID_FIELD');
     if (records.length > MAX_COLLECTION_RECORDS) return sendError(res, 400, `The number of records exceeds the maximum of ${MAX_COLLECTION_RECORDS}`, 'EXCEEDED_ID_LIMIT');
+    // Mixed types are processed in chunks of consecutive same-type records, at most 10 of them.
+    const chunks = records.map(typeOf).filter((t, i, all) => i === 0 || t !== all[i - 1]).length;
+    if (chunks > MAX_CHUNKS) return sendError(res, 400, 'Cannot have more than 10 chunks in a single operation. Please rearrange the data to reduce chunking.', 'EXCEEDED_MAX_TYPES_LIMIT');
     const plans = records.map((r) => (mode === 'update' ? planUpdate(r) : planCreate(r)));
     const anyFailed = plans.some((p) => p.errors.length > 0);
     const results = plans.map((p) => {

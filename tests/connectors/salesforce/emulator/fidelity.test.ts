@@ -81,6 +81,19 @@ describe('names and Ids as Salesforce matches them', () => {
   });
 });
 
+describe('collection chunks', () => {
+  it('accepts 10 chunks of consecutive same-type records and refuses 11 with EXCEEDED_MAX_TYPES_LIMIT', async () => {
+    const alternating = (n: number): Array<Record<string, unknown>> =>
+      Array.from({ length: n }, (_, i) => (i % 2 === 0 ? { attributes: { type: 'Task' }, Subject: `chunk ${i}` } : { attributes: { type: 'Contact' }, LastName: `Chunk ${i}` }));
+    const ten = await api('/services/data/v62.0/composite/sobjects', { method: 'POST', body: JSON.stringify({ allOrNone: false, records: alternating(10) }) });
+    expect(ten.status).toBe(200);
+    expect(((await ten.json()) as Array<{ success: boolean }>).every((r) => r.success)).toBe(true);
+    const eleven = await api('/services/data/v62.0/composite/sobjects', { method: 'POST', body: JSON.stringify({ allOrNone: false, records: alternating(11) }) });
+    expect(eleven.status).toBe(400);
+    expect(await eleven.json()).toEqual([expect.objectContaining({ errorCode: 'EXCEEDED_MAX_TYPES_LIMIT' })]);
+  });
+});
+
 describe('values', () => {
   it('serves an unset checkbox as false, never null, and matches it with = false', async () => {
     const res = await conn.query<{ Id: string; CS_Onboarding_Overdue__c: boolean }>('SELECT Id, CS_Onboarding_Overdue__c FROM Account ORDER BY Name');
@@ -148,7 +161,7 @@ describe('query locators', () => {
     const tasks = Array.from({ length: 450 }, (_, i) => ({ Subject: `Task ${String(i).padStart(3, '0')}` }));
     expect((await sf.control('POST', '/__sandbox/records/Task', tasks)).status).toBe(201);
     const options = { headers: { authorization: `Bearer ${conn.accessToken ?? ''}`, 'sforce-query-options': 'batchSize=200' } };
-    const first = (await (await fetch(`${sf.url}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Subject FROM Task ORDER BY Subject')}`, options)).json()) as { nextRecordsUrl: string; records: Array<{ Subject: string }> };
+    const first = (await (await fetch(`${sf.url}/services/data/v62.0/query?q=${encodeURIComponent("SELECT Subject FROM Task WHERE Subject LIKE 'Task %' ORDER BY Subject")}`, options)).json()) as { nextRecordsUrl: string; records: Array<{ Subject: string }> };
     expect(first.records).toHaveLength(200);
     expect(first.nextRecordsUrl).toMatch(/^\/services\/data\/v62\.0\/query\/01g[A-Za-z0-9]+-200$/);
 
