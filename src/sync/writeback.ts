@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { BudgetError, ConfigError } from '../contracts/errors.ts';
 import type { SalesforceAccount } from '../contracts/records.ts';
-import { OWNED_ACCOUNT_FIELDS, type FieldSpec } from '../writeback/field-specs.ts';
+import { OWNED_ACCOUNT_FIELDS, keyOf, type FieldSpec } from '../writeback/field-specs.ts';
 import { agreedValues, findManualEdits, planAccountChange, type AccountChange, type FieldValue, type ManualEdit } from '../writeback/plan.ts';
 import { MAPPING_SETTING, mapFields, mappingProblems, parseMapping } from '../writeback/mapping.ts';
 import { describedFieldSchema, describedSubset, preflightProblems, typedByDescribe } from '../writeback/describe-types.ts';
@@ -335,7 +335,9 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
       const account = accounts.get(r.accountId);
       const change = byId.get(r.accountId);
       if (!account || !change) return [];
-      return healthAlerts({ accountId: account.id, accountName: account.name, current: account.fields, desired: { ...account.fields, ...change.values } }, { dropPoints: ctx.options.alertDropPoints ?? 15 });
+      // Alerts read Tidemark's own field names, whatever Salesforce fields they are mapped to.
+      const logical = (fields: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(specs.map((spec) => [keyOf(spec), fields[spec.name]]));
+      return healthAlerts({ accountId: account.id, accountName: account.name, current: logical(account.fields), desired: logical({ ...account.fields, ...change.values }) }, { dropPoints: ctx.options.alertDropPoints ?? 15 });
     });
   let alertsCreated = 0;
   if (alerts.length > 0) {
