@@ -77,16 +77,18 @@ export function emailDomainOf(normalizedEmail: string): string {
 
 /**
  * True when the domain or host is a free-mail provider (gmail.com, outlook.com, proton.me, ...)
- * on the maintained list; a host also counts when one of its parent domains is listed
- * (mail.yahoo.com). Such domains never match an account by domain.
+ * on the maintained list; a host also counts when one of its parent domains up to its registrable
+ * domain is listed (mail.yahoo.com). Public suffixes on the list (com.ar, net.ua, web.id) are never
+ * consulted, so acme.com.ar stays a company domain. Such domains never match an account by domain.
  */
 export function isFreeMailDomain(domain: string): boolean {
   let d = domainToASCII(domain.trim().toLowerCase().replace(/\.$/, ''));
+  if (d === '') return false;
+  const registrable = getDomain(d, { allowPrivateDomains: false });
+  if (registrable === null) return false;
   for (;;) {
-    if (d === '') return false;
     if (FREE_MAIL.has(d)) return true;
-    const dot = d.indexOf('.');
-    if (dot < 0 || d.indexOf('.', dot + 1) < 0) return false;
-    d = d.slice(dot + 1);
+    if (d.length <= registrable.length) return false;
+    d = d.slice(d.indexOf('.') + 1);
   }
 }

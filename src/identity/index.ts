@@ -78,12 +78,34 @@ export function keysOf(record: ResolvableRecord, parents: Parents): Keys {
   }
 }
 
+/** Parent lookups, or resolutions already made (a `ResolutionSet`) to look parents up in. */
+export type ParentSource = Parents | Pick<ResolutionSet, 'get'>;
+
+const toParents = (source: ParentSource): Parents => ('get' in source ? parentsOf(source) : source);
+
 /**
- * Resolves one record; `explain` (default true) adds the rule chain for `resolve --explain`.
- * Parents must already be resolved (use `parentsOf(set)` after `resolveAll`).
+ * Resolves one record. Two forms:
+ * - `resolveOne(index, kind, record, parents?)`: with the rule chain (`steps`) for `resolve --explain`;
+ * - `resolveOne(index, record, parents?, explain = true)`: `explain` false skips the chain.
+ * Parents must already be resolved: pass `Parents` lookups or the `ResolutionSet` of `resolveAll`.
  */
-export function resolveOne(index: IdentityIndex, record: ResolvableRecord, parents: Parents = NO_PARENTS, explain = true): Resolution {
-  return resolveKeys(index, record.kind, record.id, keysOf(record, parents), explain);
+export function resolveOne<K extends ResolvableKind>(index: IdentityIndex, kind: K, record: Extract<ResolvableRecord, { kind: K }>, parents?: ParentSource): Resolution;
+export function resolveOne(index: IdentityIndex, record: ResolvableRecord, parents?: ParentSource, explain?: boolean): Resolution;
+export function resolveOne(
+  index: IdentityIndex,
+  first: ResolvableKind | ResolvableRecord,
+  second?: ResolvableRecord | ParentSource,
+  third?: ParentSource | boolean,
+): Resolution {
+  if (typeof first === 'string') {
+    const record = second as ResolvableRecord | undefined;
+    if (!record || record.kind !== first) throw new Error(`resolveOne: the record is not a ${first} (got ${record?.kind ?? 'nothing'})`);
+    const parents = typeof third === 'object' ? toParents(third) : NO_PARENTS;
+    return resolveKeys(index, record.kind, record.id, keysOf(record, parents), true);
+  }
+  const parents = second === undefined ? NO_PARENTS : toParents(second as ParentSource);
+  const explain = typeof third === 'boolean' ? third : true;
+  return resolveKeys(index, first.kind, first.id, keysOf(first, parents), explain);
 }
 
 export interface ResolutionCounts {
@@ -141,7 +163,7 @@ export function resolveAll(index: IdentityIndex, records: RecordsToResolve): Res
     maps.set(kind, map);
     countsByKind.set(kind, kindCounts);
     for (const record of list) {
-      const r = resolveOne(index, record, parents, false);
+      const r = resolveKeys(index, record.kind, record.id, keysOf(record, parents), false);
       // The same id twice in one input: the later copy is kept; counts count every record given.
       map.set(record.id, r);
       count(counts, r);

@@ -50,6 +50,7 @@ export interface Keys {
 }
 
 const step = (rule: Step['rule'], outcome: string, detail: string): Step => ({ rule, outcome, detail });
+const NO_DOMAINS: readonly string[] = [];
 const sorted = (ids: Iterable<string>): string[] => [...ids].sort();
 
 function uniqueDomains(values: string[]): string[] {
@@ -61,12 +62,34 @@ function uniqueDomains(values: string[]): string[] {
   return out;
 }
 
+function matchedAs(kind: RecordKind, id: string, accountId: string, method: Method, steps: Step[] | undefined): Resolution {
+  const r: Resolution = { kind, id, accountId, method, reason: null, candidates: [] };
+  if (steps) r.steps = steps;
+  return r;
+}
+
+function unmatchedAs(kind: RecordKind, id: string, reason: UnmatchedReason, candidates: string[], steps: Step[] | undefined, excludedBy?: string): Resolution {
+  const r: Resolution = { kind, id, accountId: null, method: null, reason, candidates };
+  if (steps) r.steps = steps;
+  if (excludedBy) r.excludedBy = excludedBy;
+  return r;
+}
+
+/** The live account a pin names, or null (the pin is then ignored, and the chain says why). */
+function pinTarget(index: IdentityIndex, rule: ManualRule, steps: Step[] | undefined): string | null {
+  const found = lookupExplicitId(index, rule.accountId ?? '');
+  if (found.status === 'ok') return found.accountId;
+  const why = found.status === 'stale' ? found.via : found.status === 'excluded' ? `${found.accountId} is excluded by ${describeRule(found.rule)}` : 'its account id is not valid';
+  steps?.push(step('manual', 'ignored', `${describeRule(rule)}; ignored: ${why}`));
+  return null;
+}
+
+/**
+ * Applies the rules to one record's keys. Module-level helpers only: no closure is created per
+ * record, and with `explain` false no step is built.
+ */
 export function resolveKeys(index: IdentityIndex, kind: RecordKind, id: string, keys: Keys, explain: boolean): Resolution {
   const steps: Step[] | undefined = explain ? [] : undefined;
-  const withSteps = <T extends Resolution>(r: T): T => (steps ? { ...r, steps } : r);
-  const match = (accountId: string, method: Method): Resolution => withSteps({ kind, id, accountId, method, reason: null, candidates: [] });
-  const unmatched = (reason: UnmatchedReason, candidates: string[] = [], excludedBy?: string): Resolution =>
-    withSteps({ kind, id, accountId: null, method: null, reason, candidates, ...(excludedBy ? { excludedBy } : {}) });
 
   const rawEmail = keys.email === null || keys.email.trim() === '' ? null : keys.email;
   const email = rawEmail === null ? null : normalizeEmail(rawEmail);
@@ -77,47 +100,44 @@ export function resolveKeys(index: IdentityIndex, kind: RecordKind, id: string, 
 
   // 0. Manual rules: a pin on the record (or organization), an excluded person, a pinned domain.
   let manualApplied = false;
-  const pinTarget = (rule: ManualRule): string | null => {
-    manualApplied = true;
-    const found = lookupExplicitId(index, rule.accountId ?? '');
-    if (found.status === 'ok') return found.accountId;
-    const why = found.status === 'stale' ? found.via : found.status === 'excluded' ? `${found.accountId} is excluded by ${describeRule(found.rule)}` : 'its account id is not valid';
-    steps?.push(step('manual', 'ignored', `${describeRule(rule)}; ignored: ${why}`));
-    return null;
-  };
-  const recordPin = index.pinnedRecords.get(`${kind}:${id}`) ?? (kind === 'zendesk.organization' ? index.pinnedOrganizations.get(id) : undefined);
+  const recordPin =
+    (index.pinnedRecords.size === 0 ? undefined : index.pinnedRecords.get(`${kind}:${id}`)) ??
+    (kind === 'zendesk.organization' ? index.pinnedOrganizations.get(id) : undefined);
   if (recordPin) {
-    const target = pinTarget(recordPin);
+    manualApplied = true;
+    const target = pinTarget(index, recordPin, steps);
     if (target) {
       steps?.push(step('manual', 'matched', describeRule(recordPin)));
-      return match(target, 'manual');
+      return matchedAs(kind, id, target, 'manual', steps);
     }
   }
   const excludedRule = emailDomain === null ? undefined : index.excludedDomains.get(emailDomain);
   if (excludedRule) {
     steps?.push(step('manual', 'excluded', `${emailDomain ?? ''} is excluded by ${describeRule(excludedRule)}`));
-    return unmatched('excluded', [], excludedRule.id);
+    return unmatchedAs(kind, id, 'excluded', [], steps, excludedRule.id);
   }
   for (const parent of keys.parents) {
     const excludedBy = parent.sharesPerson ? parent.resolution?.excludedBy : undefined;
     if (excludedBy) {
       steps?.push(step('manual', 'excluded', `${parent.label} ${parent.id ?? ''} is the same person, excluded by rule ${excludedBy}`));
-      return unmatched('excluded', [], excludedBy);
+      return unmatchedAs(kind, id, 'excluded', [], steps, excludedBy);
     }
   }
   const pinned = new Set<string>();
-  for (const d of ownDomains) {
+  for (const d of index.pinnedDomains.size === 0 ? NO_DOMAINS : ownDomains) {
     const pin = index.pinnedDomains.get(d);
-    const target = pin ? pinTarget(pin) : null;
-    if (pin && target) {
+    if (!pin) continue;
+    manualApplied = true;
+    const target = pinTarget(index, pin, steps);
+    if (target) {
       pinned.add(target);
       steps?.push(step('manual', 'pinned', `${d}: ${describeRule(pin)}`));
     }
   }
-  if (pinned.size === 1) return match([...pinned][0] as string, 'manual');
+  if (pinned.size === 1) return matchedAs(kind, id, [...pinned][0] as string, 'manual', steps);
   if (pinned.size > 1) {
     steps?.push(step('manual', 'ambiguous', `pinned domains name ${pinned.size} accounts: ${sorted(pinned).join(', ')}`));
-    return unmatched('ambiguous-domain', sorted(pinned));
+    return unmatchedAs(kind, id, 'ambiguous-domain', sorted(pinned), steps);
   }
   if (!manualApplied) steps?.push(step('manual', 'no rule', index.rules.length === 0 ? 'no manual rules are defined' : 'no manual rule names this record, its organization or its domain'));
 
@@ -132,7 +152,7 @@ export function resolveKeys(index: IdentityIndex, kind: RecordKind, id: string, 
     const found = lookupExplicitId(index, key.value);
     if (found.status === 'ok') {
       steps?.push(step('explicit-id', 'matched', `${key.label} ${found.via}`));
-      return match(found.accountId, 'explicit-id');
+      return matchedAs(kind, id, found.accountId, 'explicit-id', steps);
     }
     if (found.status === 'stale') {
       steps?.push(step('explicit-id', 'stale', `${key.label} ${found.via}`));
@@ -159,7 +179,7 @@ export function resolveKeys(index: IdentityIndex, kind: RecordKind, id: string, 
     }
     if (r.accountId) {
       steps?.push(step('parent', 'matched', `${parent.label} ${r.id} resolved to ${r.accountId} by ${r.method ?? 'unknown'}`));
-      return match(r.accountId, 'parent');
+      return matchedAs(kind, id, r.accountId, 'parent', steps);
     }
     steps?.push(step('parent', 'unmatched', `${parent.label} ${r.id} is unmatched (${r.reason ?? 'unknown'})`));
     if (r.reason) {
@@ -171,19 +191,19 @@ export function resolveKeys(index: IdentityIndex, kind: RecordKind, id: string, 
   // 3. Contact email.
   if (keys.hasEmailField && rawEmail !== null && email === null) {
     steps?.push(step('contact-email', 'invalid', `"${rawEmail}" is not an email address`));
-    return unmatched('invalid-email');
+    return unmatchedAs(kind, id, 'invalid-email', [], steps);
   }
   if (email !== null) {
     const owners = index.contactEmails.get(email);
     if (owners && owners.size === 1) {
       const accountId = [...owners][0] as string;
       steps?.push(step('contact-email', 'matched', `${email} is a Contact of ${accountId}`));
-      return match(accountId, 'contact-email');
+      return matchedAs(kind, id, accountId, 'contact-email', steps);
     }
     if (owners && owners.size > 1) {
       const candidates = sorted(owners);
       steps?.push(step('contact-email', 'ambiguous', `${email} is a Contact of ${candidates.length} accounts: ${candidates.join(', ')}`));
-      return unmatched('ambiguous-contact', candidates);
+      return unmatchedAs(kind, id, 'ambiguous-contact', candidates, steps);
     }
     steps?.push(step('contact-email', 'no contact', `no Contact has ${email}`));
   } else if (keys.hasEmailField) {
@@ -222,16 +242,16 @@ export function resolveKeys(index: IdentityIndex, kind: RecordKind, id: string, 
     if (owners.size === 1) {
       const accountId = [...owners][0] as string;
       steps?.push(step('domain', 'matched', `${usable.join(', ')} owned by ${accountId}`));
-      return match(accountId, 'domain');
+      return matchedAs(kind, id, accountId, 'domain', steps);
     }
     if (owners.size > 1) {
       const candidates = sorted(owners);
       steps?.push(step('domain', 'ambiguous', `${usable.join(', ')} owned by ${candidates.length} accounts: ${candidates.join(', ')}`));
-      return unmatched('ambiguous-domain', candidates);
+      return unmatchedAs(kind, id, 'ambiguous-domain', candidates, steps);
     }
     steps?.push(step('domain', 'unknown', `no Account owns ${usable.join(', ')}`));
     last = 'unknown-domain';
     lastCandidates = [];
   }
-  return unmatched(last, lastCandidates);
+  return unmatchedAs(kind, id, last, lastCandidates, steps);
 }

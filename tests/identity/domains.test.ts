@@ -64,4 +64,14 @@ describe('isFreeMailDomain (maintained list from the email-providers package)', 
   it.each(['acme.com', 'acme.co.uk', 'com', 'github.io', ''])('%j is not free mail', (d) => {
     expect(isFreeMailDomain(d)).toBe(false);
   });
+  it.each(['aaamail.zzn.com', 'Mail.Yahoo.com.'])('%s: a listed host under a registrable domain is free mail', (d) => {
+    expect(isFreeMailDomain(d)).toBe(true);
+  });
+  // The list also names public suffixes (com.ar, net.ua, web.id, ...): every company under them would be lost.
+  it.each(['acme.com.ar', 'eu.acme.com.ar', 'acme.net.ua', 'acme.org.ua', 'acme.zp.ua', 'acme.nom.za', 'acme.web.id', 'com.ar'])(
+    '%s: a public suffix on the list never makes a company domain free mail',
+    (d) => {
+      expect(isFreeMailDomain(d)).toBe(false);
+    },
+  );
 });

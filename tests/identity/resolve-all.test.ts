@@ -133,3 +133,34 @@ describe('resolve --explain: the rule chain', () => {
     }
   });
 });
+
+describe('resolveOne(index, kind, record, parents): the explain form', () => {
+  const set = resolveAll(index, records);
+
+  it('takes the kind first, builds the rule chain, and looks parents up in a ResolutionSet', () => {
+    const r = resolveOne(index, 'zendesk.ticket', ticket('t-org', 'o-acme', 'u-beta'), set);
+    expect(r).toMatchObject({ kind: 'zendesk.ticket', id: 't-org', accountId: ACME, method: 'parent', reason: null, candidates: [] });
+    expect(r.steps?.map((s) => `${s.rule}:${s.outcome}`)).toEqual(['manual:no rule', 'parent:matched']);
+  });
+
+  it('accepts parent lookups, and explains even without parents', () => {
+    expect(resolveOne(index, 'mixpanel.activity', activity('p-acme'), parentsOf(set))).toMatchObject({ accountId: ACME, method: 'parent' });
+    const alone = resolveOne(index, 'mixpanel.activity', activity('p-acme'));
+    expect(alone).toMatchObject({ accountId: null, reason: 'no-key' });
+    expect(alone.steps?.length).toBeGreaterThan(0);
+  });
+
+  it('gives the same result as the record-first form and as bulk resolution', () => {
+    const u = user('u-free', 'someone@gmail.com', 'o-acme');
+    const { steps: _a, ...kindFirst } = resolveOne(index, 'zendesk.user', u, set);
+    const { steps: _b, ...recordFirst } = resolveOne(index, u, set);
+    expect(kindFirst).toEqual(recordFirst);
+    expect(kindFirst).toEqual(set.get('zendesk.user', 'u-free'));
+    expect(resolveOne(index, u, set, false).steps).toBeUndefined();
+  });
+
+  it('refuses a record of another kind than the one named', () => {
+    const wrong = survey('s', 'x@acme.com') as unknown as Parameters<typeof resolveOne<'zendesk.user'>>[2];
+    expect(() => resolveOne(index, 'zendesk.user', wrong)).toThrow(/not a zendesk.user/);
+  });
+});

@@ -1,12 +1,12 @@
 /** The rules of contracts.md section 2, one named case per rule and per trap. */
 import { describe, expect, it } from 'vitest';
-import { buildIdentityIndex, resolveOne, type ManualRule, type ResolvableRecord } from '../../src/identity/index.ts';
+import { buildIdentityIndex, resolveOne, type ResolvableRecord } from '../../src/identity/index.ts';
 import {
   ACCOUNTS, ACME, BETA, BUCH, CONTACTS, DELETED, GAMMA, MERGED, ORGS, PAGES, SHARED_1, SHARED_2, STALE, account, org, profile, survey, user,
 } from './fixtures.ts';
 
-const build = (manualRules: ManualRule[] = []) => buildIdentityIndex({ accounts: ACCOUNTS, contacts: CONTACTS, zendeskOrganizations: ORGS, manualRules });
-const index = build();
+const ARG = '001000000000010AAA';
+const index = buildIdentityIndex({ accounts: [...ACCOUNTS, account(ARG, 'https://www.acme.com.ar')], contacts: CONTACTS, zendeskOrganizations: ORGS, manualRules: [] });
 
 type Expected = { accountId: string | null; method: string | null; reason: string | null; candidates?: string[] };
 const matched = (accountId: string, method: string): Expected => ({ accountId, method, reason: null });
@@ -55,6 +55,7 @@ const cases: Array<[string, ResolvableRecord, Expected]> = [
   ['domain: a deleted account owns nothing', user('d16', 'x@deleted-co.com'), unmatched('unknown-domain')],
   ['domain: a merged account owns nothing of its own', user('d17', 'x@merged-old.com'), unmatched('unknown-domain')],
   ['domain: organization linked by a stale id confers no ownership', user('d18', 'x@stale-org.com'), unmatched('unknown-domain')],
+  ['domain: company under a public suffix the free-mail list names (com.ar)', user('d20', 'jo@ventas.acme.com.ar'), matched(ARG, 'domain')],
   ['domain: private suffix: Website on github.io owns only github.io, not the subdomain', user('d19', 'x@acme-docs.github.io'), matched(PAGES, 'domain')],
   // 5. Unmatched reasons
   ['unmatched: invalid email', user('u1', 'not-an-email'), unmatched('invalid-email')],
