@@ -31,6 +31,15 @@ describe('registrableDomain', () => {
     ['IPv6 address', 'https://[::1]/', null],
     ['bare public suffix', 'co.uk', null],
     ['single label', 'localhost', null],
+    ['wildcard in CS_Email_Domains__c', '*.acme.com', 'acme.com'],
+    ['mistyped scheme http:/', 'http:/acme.com', 'acme.com'],
+    ['scheme without slashes', 'https:acme.com', 'acme.com'],
+    ['scheme without colon', 'https//acme.com', 'acme.com'],
+    ['angle brackets', '<acme.com>', 'acme.com'],
+    ['quotes', '"acme.com"', 'acme.com'],
+    ['placeholder N.A', 'N.A', null],
+    ['reserved TLD keeps its last label as suffix', 'staff.tidemark-vendor.example', 'tidemark-vendor.example'],
+    ['ideographic full stop', 'acme\u3002com', 'acme.com'],
   ])('%s: %s', (_name, input, expected) => {
     expect(registrableDomain(input)).toBe(expected);
   });
@@ -43,6 +52,9 @@ describe('normalizeEmail', () => {
     ['mailto: prefix', 'mailto:x@y.com', 'x@y.com'],
     ['trailing dot of the domain', 'a@x.com.', 'a@x.com'],
     ['plus addressing kept', 'a+tag@x.com', 'a+tag@x.com'],
+    ['display name and angle brackets', 'Jo Smith <Jo@Acme.com>', 'jo@acme.com'],
+    ['angle brackets only', '<jo@acme.com>', 'jo@acme.com'],
+    ['two @', 'jo@@acme.com', null],
     ['not an email', 'not an email', null],
     ['no dot in the domain', 'a@b', null],
     ['empty domain label', 'a@c..com', null],
