@@ -1,7 +1,7 @@
 /**
  * Record-level failures of write-back (pure): a record Salesforce refused (validation rule,
  * UNABLE_TO_LOCK_ROW, deleted account) keeps its difference and is tried again on a later run,
- * with exponential backoff so that one stubborn record does not spend budget on every run.
+ * with exponential backoff so that a record Salesforce keeps refusing does not spend budget on every run.
  */
 import { z } from 'zod';
 

@@ -4,6 +4,7 @@ import { aucOf } from '../../src/health/auc.ts';
 import { defaultHealthModel } from '../../src/health/model.ts';
 import type { AccountBundle } from '../../src/signals/account-bundle.ts';
 import { NOW, account, bundle, daysAgo, survey, ticket, usage } from '../signals/bundle-builder.ts';
+import { createRng } from '../../src/sandbox/emulator-kit/rng.ts';
 
 describe('aucOf', () => {
   it.each([
@@ -20,17 +21,8 @@ describe('aucOf', () => {
   });
 });
 
-/** Small deterministic PRNG (mulberry32) so the cohorts vary but never flake. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (the emulators' mulberry32) so the cohorts vary but never flake. */
+const rng = createRng;
 
 const range = (from: number, to: number, every = 1) => Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((d) => d % every === 0);
 
