@@ -15,14 +15,24 @@ export class CheckpointStore {
     const text = await this.redis.hget(this.key, `${source}:${stream}`);
     return text === null ? null : (JSON.parse(text) as Checkpoint);
   }
-  async set(source: string, stream: string, checkpoint: Checkpoint): Promise<void> {
-    await this.redis.hset(this.key, `${source}:${stream}`, JSON.stringify(checkpoint));
+  /** Saves the checkpoint and, with a run id, which run saved it (one atomic write). */
+  async set(source: string, stream: string, checkpoint: Checkpoint, runId?: string): Promise<void> {
+    const field = `${source}:${stream}`;
+    if (runId === undefined) await this.redis.multi().hset(this.key, field, JSON.stringify(checkpoint)).hdel(this.runKey, field).exec();
+    else await this.redis.multi().hset(this.key, field, JSON.stringify(checkpoint)).hset(this.runKey, field, runId).exec();
+  }
+  /** The run that saved the current checkpoint, if it was saved with one. */
+  async savedBy(source: string, stream: string): Promise<string | null> {
+    return this.redis.hget(this.runKey, `${source}:${stream}`);
   }
   async clear(source: string, stream: string): Promise<void> {
-    await this.redis.hdel(this.key, `${source}:${stream}`);
+    await this.redis.multi().hdel(this.key, `${source}:${stream}`).hdel(this.runKey, `${source}:${stream}`).exec();
   }
   async all(): Promise<Record<string, Checkpoint>> {
     const flat = await this.redis.hgetall(this.key);
     return Object.fromEntries(Object.entries(flat).map(([k, v]) => [k, JSON.parse(v) as Checkpoint]));
+  }
+  private get runKey(): string {
+    return `${this.key}:run`;
   }
 }

@@ -2,7 +2,8 @@
  * The pull stage of a run for one source: each stream's pages are validated against the
  * canonical schemas (a bad record is quarantined and logged, the rest of the page lands),
  * persisted, and only then is the page's checkpoint saved, so a crash re-reads a page instead
- * of losing one.
+ * of losing one. Each checkpoint records the run that saved it, so a full run that is taken over
+ * after a crash resumes from its own progress.
  */
 import { canonicalRecordSchema, type CanonicalRecord, type RecordKind, type SourceId } from '../contracts/records.ts';
 import type { Page } from '../contracts/connector.ts';
@@ -45,10 +46,15 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
   const started = Date.now();
   const log = ctx.log.child({ runId, source });
   for (const stream of connector.streams) {
-    const checkpoint = options.full ? null : await ctx.checkpoints.get(source, stream.name);
-    for await (const page of stream.pull({ config, checkpoint, full: options.full, now: ctx.now(), log: log.child({ stream: stream.name }) })) {
+    // A full run that was interrupted (a worker killed, the job taken over) resumes from the
+    // checkpoint it saved itself instead of starting the whole stream again.
+    const resuming = options.full && (await ctx.checkpoints.savedBy(source, stream.name)) === runId;
+    const full = options.full && !resuming;
+    const checkpoint = full ? null : await ctx.checkpoints.get(source, stream.name);
+    if (resuming) log.info({ stream: stream.name, checkpoint }, 'full pull resumes from its own checkpoint');
+    for await (const page of stream.pull({ config, checkpoint, full, now: ctx.now(), log: log.child({ stream: stream.name }) })) {
       const landed = await persistPage(ctx, runId, source, page);
-      await ctx.checkpoints.set(source, stream.name, page.checkpoint);
+      await ctx.checkpoints.set(source, stream.name, page.checkpoint, runId);
       summary.records += landed.records;
       summary.changed += landed.changed;
       summary.removed += landed.removed;

@@ -3,15 +3,15 @@
  * full sync; `tidemark sync --wait` from a second process (reading .data/sandbox.json) runs again
  * and writes nothing; SIGTERM shuts the sandbox down cleanly and removes its state file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnTs } from '../helpers/node-process.ts';
 import { dropPrefix, testRedis, uniquePrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const main = join(root, 'src', 'cli', 'main.ts');
 const cwd = mkdtempSync(join(tmpdir(), 'tidemark-cli-'));
 const base = uniquePrefix('cli');
@@ -39,18 +39,18 @@ afterAll(async () => {
 
 function run(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(tsx, [main, ...args], { cwd, env: { ...env, ...extraEnv } });
+    const child = spawnTs(main, args, { cwd, env: { ...env, ...extraEnv } });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => resolve({ code, out, err }));
   });
 }
 
 describe('the CLI as processes', () => {
   it('sandbox, then sync --wait from a second process, then a clean SIGTERM', async () => {
-    sandbox = spawn(tsx, [main, 'sandbox'], { cwd, env });
+    sandbox = spawnTs(main, ['sandbox'], { cwd, env });
     let out = '';
     let err = '';
     sandbox.stderr?.on('data', (d: Buffer) => (err += d.toString()));

@@ -3,7 +3,7 @@
  * a new worker takes the stalled job over and resumes from the last saved checkpoint. Nothing is
  * lost, nothing is stored twice, and the pages before the kill are not requested again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
 import { requestRun, waitForRun } from '../../src/sync/run.ts';
 import { bullConnection } from '../../src/store/redis.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
+import { spawnTs } from '../helpers/node-process.ts';
 import { dropPrefix, testRedis, uniquePrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -29,7 +30,8 @@ let ctx: SyncContext;
 const workers: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src', 'cli', 'main.ts'), 'worker'], {
+  // spawnTs, not the tsx CLI: the spawned PID is the worker itself, so SIGKILL really kills it.
+  const child = spawnTs(join(root, 'src', 'cli', 'main.ts'), ['worker'], {
     cwd: dir,
     env: {
       ...process.env,
@@ -66,7 +68,17 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const w of workers) w.kill('SIGKILL');
+  // Wait for the workers to be gone, so none writes a key after the cleanup below.
+  await Promise.all(
+    workers.map((w) =>
+      w.exitCode !== null || w.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            w.once('exit', () => resolve());
+            w.kill('SIGKILL');
+          }),
+    ),
+  );
   await closeServer(server);
   await dropPrefix(redis, prefix);
   redis.disconnect();

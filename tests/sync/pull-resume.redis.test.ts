@@ -1,0 +1,85 @@
+/**
+ * Checkpoints record the run that saved them: a full run taken over after a crash resumes from
+ * its own checkpoint; a new full run, and an incremental run, behave as before.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineConnector, type Checkpoint, type Page } from '../../src/contracts/connector.ts';
+import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
+import { pullSource } from '../../src/sync/pull.ts';
+import { silentLogger } from '../../src/logging/logger.ts';
+import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
+
+const redis = testRedis();
+const prefix = uniquePrefix('resume');
+afterEach(async () => dropPrefix(redis, prefix));
+afterAll(() => redis.disconnect());
+
+interface Call {
+  checkpoint: Checkpoint | null;
+  full: boolean;
+}
+
+/** A stream of three pages; it fails after `failAfter` pages (a crash) and logs how it was called. */
+function context(calls: Call[], failAfter: { pages: number }): SyncContext {
+  const connector = defineConnector({
+    id: 'zendesk',
+    title: 'fake',
+    configSchema: z.object({}),
+    check: async () => ({ ok: true, message: 'ok' }),
+    streams: [
+      {
+        name: 'users',
+        kind: 'zendesk.user',
+        async *pull(ctx): AsyncGenerator<Page<'zendesk.user'>> {
+          calls.push({ checkpoint: ctx.checkpoint, full: ctx.full });
+          const start = typeof ctx.checkpoint?.page === 'number' ? ctx.checkpoint.page : 0;
+          for (let page = start + 1; page <= 3; page += 1) {
+            if (failAfter.pages === 0) throw new Error('worker killed');
+            failAfter.pages -= 1;
+            yield { kind: 'zendesk.user', records: [], quarantined: [], checkpoint: { page }, apiCalls: 1 };
+          }
+        },
+      },
+    ],
+  });
+  return createSyncContext({
+    redis,
+    prefix,
+    log: silentLogger(),
+    now: () => new Date('2026-11-01T00:00:00Z'),
+    sources: { zendesk: { connector, config: {} } },
+    options: { successPlanLookbackDays: 90, writebackBatchSize: 200 },
+  });
+}
+
+describe('a full pull that is taken over', () => {
+  it('resumes from the checkpoint its own run saved', async () => {
+    const calls: Call[] = [];
+    const budget = { pages: 2 };
+    const ctx = context(calls, budget);
+    await expect(pullSource(ctx, 'run-a', 'zendesk', { full: true })).rejects.toThrow('worker killed');
+    budget.pages = 10;
+    const summary = await pullSource(ctx, 'run-a', 'zendesk', { full: true });
+    expect(calls).toEqual([
+      { checkpoint: null, full: true },
+      { checkpoint: { page: 2 }, full: false },
+    ]);
+    expect(summary.apiCalls).toBe(1);
+    expect(await ctx.checkpoints.get('zendesk', 'users')).toEqual({ page: 3 });
+    expect(await ctx.checkpoints.savedBy('zendesk', 'users')).toBe('run-a');
+  });
+
+  it('starts over in a new full run, and continues in an incremental one', async () => {
+    const calls: Call[] = [];
+    const ctx = context(calls, { pages: 10 });
+    await pullSource(ctx, 'run-a', 'zendesk', { full: true });
+    await pullSource(ctx, 'run-b', 'zendesk', { full: true });
+    await pullSource(ctx, 'run-c', 'zendesk', { full: false });
+    expect(calls).toEqual([
+      { checkpoint: null, full: true },
+      { checkpoint: null, full: true },
+      { checkpoint: { page: 3 }, full: false },
+    ]);
+  });
+});
