@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Stream } from '../../../src/contracts/connector.ts';
 import { mixpanelConnector, mixpanelConfigSchema, type MixpanelConfig } from '../../../connectors/mixpanel/index.ts';
 import { exportBase, queryBase } from '../../../connectors/mixpanel/config.ts';
@@ -14,6 +14,7 @@ import { DayAggregator } from '../../../connectors/mixpanel/day-aggregator.ts';
 import { AuthError, ConfigError, RateLimitError, TransientError } from '../../../src/contracts/errors.ts';
 import { activityId, canonicalRecordSchema } from '../../../src/contracts/records.ts';
 import { collect } from '../collect.ts';
+import { offlineNock } from '../nock-offline.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const DATA = 'https://data-eu.mixpanel.com';
@@ -39,16 +40,7 @@ function exportRoute(from = '2026-11-18', to = '2026-11-20'): nock.Interceptor {
   return nock(DATA, { reqheaders: { authorization: AUTH } }).get('/api/2.0/export').query({ project_id: '1', from_date: from, to_date: to });
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+offlineNock();
 
 describe('residency', () => {
   it('maps regions to the data and query hosts, and explicit base URLs win', () => {

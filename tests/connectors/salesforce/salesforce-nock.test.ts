@@ -4,7 +4,7 @@
  * pages with nextRecordsUrl, the error arrays (INVALID_SESSION_ID, REQUEST_LIMIT_EXCEEDED).
  */
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Stream } from '../../../src/contracts/connector.ts';
 import { salesforceConnector, salesforceConfigSchema, type SalesforceConfig } from '../../../connectors/salesforce/index.ts';
 import { soqlDateTime } from '../../../connectors/salesforce/query.ts';
@@ -13,6 +13,7 @@ import { AuthError, BudgetError, RateLimitError, TransientError } from '../../..
 import { canonicalRecordSchema, type RecordKind } from '../../../src/contracts/records.ts';
 import { silentLogger } from '../../../src/logging/logger.ts';
 import { collect } from '../collect.ts';
+import { offlineNock } from '../nock-offline.ts';
 
 const LOGIN = 'https://login.nock-sf.test';
 const INSTANCE = 'https://acme.my.nock-sf.test';
@@ -69,16 +70,8 @@ function queryAll(scope: nock.Scope, body: unknown, status = 200, headers: Recor
     .reply(status, body as nock.Body, headers);
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
+offlineNock(() => {
   soqls.length = 0;
-});
-afterAll(() => {
-  nock.enableNetConnect();
 });
 
 describe('Salesforce connector on the wire', () => {

@@ -5,12 +5,13 @@
  * text/plain 429 with Retry-After.
  */
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Stream } from '../../../src/contracts/connector.ts';
 import { zendeskConnector, zendeskConfigSchema, type ZendeskConfig } from '../../../connectors/zendesk/index.ts';
 import { AuthError, RateLimitError, TransientError } from '../../../src/contracts/errors.ts';
 import type { RecordKind } from '../../../src/contracts/records.ts';
 import { collect } from '../collect.ts';
+import { offlineNock } from '../nock-offline.ts';
 
 const HOST = 'https://acme.zendesk.com';
 const NOW = new Date('2026-11-20T12:00:00Z');
@@ -27,16 +28,7 @@ const ticket = (id: number, extra: Record<string, unknown> = {}) => ({
 });
 const CURSOR_1 = 'MTU3NjYxMzUzOS4wfHw0Njd8+/a=';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+offlineNock();
 
 describe('Zendesk cursor exports on the wire', () => {
   it('starts at the horizon, follows URL-encoded cursors to end_of_stream, checkpoints each cursor', async () => {
