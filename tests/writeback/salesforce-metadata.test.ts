@@ -3,10 +3,11 @@
  * connectors/salesforce/metadata is parsed and compared with the fields write-back owns and with
  * the field table of contracts.md section 1; the permission set grants edit on every owned field.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OWNED_ACCOUNT_FIELDS } from '../../src/writeback/field-specs.ts';
+import { sharedPath } from '../helpers/shared-dir.ts';
 
 const root = join(import.meta.dirname, '..', '..', 'connectors', 'salesforce', 'metadata');
 const fieldsDir = join(root, 'force-app', 'main', 'default', 'objects', 'Account', 'fields');
@@ -48,8 +49,7 @@ describe('Salesforce metadata (static)', () => {
   });
 
   it('matches the field table of contracts.md section 1', () => {
-    const contracts = join(import.meta.dirname, '..', '..', '..', 'shared', 'design', 'contracts.md');
-    expect(existsSync(contracts), `${contracts} (the shared design folder beside the repo)`).toBe(true);
+    const contracts = sharedPath('design', 'contracts.md');
     const rows = [...readFileSync(contracts, 'utf8').matchAll(/^\| `(CS_\w+__c)` \| ([^|]+) \|/gm)];
     expect(rows.length).toBe(16);
     for (const [, name, type] of rows) {

@@ -7,8 +7,9 @@ import type { Server } from 'node:http';
 import { loadDataset } from '../../../../src/sandbox/dataset.ts';
 import { closeServer, listen } from '../../../../src/sandbox/emulator-kit/index.ts';
 import { createMixpanelEmulator } from '../../../../connectors/mixpanel/emulator/index.ts';
+import { sharedPath } from '../../../helpers/shared-dir.ts';
 
-const DIR = '/work/shared/fixtures/api-samples/mixpanel';
+const DIR = sharedPath('fixtures', 'api-samples', 'mixpanel');
 const AUTH = { authorization: `Basic ${Buffer.from('sandbox:sandbox').toString('base64')}` };
 const EXPORTS = ['export_raw.mixpanel_docs.ndjson', 'export_raw.airbyte_docstring.ndjson', 'export_raw.camunda_docs.ndjson', 'export_raw.adobe_aep_docs.ndjson'];
 

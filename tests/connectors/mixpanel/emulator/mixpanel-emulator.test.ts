@@ -8,10 +8,11 @@ import type { Server } from 'node:http';
 import { loadDataset } from '../../../../src/sandbox/dataset.ts';
 import { closeServer, listen } from '../../../../src/sandbox/emulator-kit/index.ts';
 import { createMixpanelEmulator, parseWhere, evaluateWhere, type MixpanelEmulatorOptions } from '../../../../connectors/mixpanel/emulator/index.ts';
+import { sharedPath } from '../../../helpers/shared-dir.ts';
 
 const SERVICE = `Basic ${Buffer.from('sandbox:sandbox').toString('base64')}`;
 const SECRET = `Basic ${Buffer.from('sandbox:').toString('base64')}`;
-const FIXTURES = '/work/shared/fixtures/api-samples/mixpanel';
+const FIXTURES = sharedPath('fixtures', 'api-samples', 'mixpanel');
 const DAY = 86_400;
 const day0 = Math.floor(Date.now() / 1000 / DAY) * DAY - 10 * DAY; // midnight UTC ten days ago
 const ymd = (s: number): string => new Date(s * 1000).toISOString().slice(0, 10);

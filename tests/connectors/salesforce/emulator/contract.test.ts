@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sfId, startSalesforce, type RunningSalesforce } from '../helpers.ts';
+import { sharedPath } from '../../../helpers/shared-dir.ts';
 
-const SAMPLES = '/work/shared/fixtures/api-samples/salesforce';
+const SAMPLES = sharedPath('fixtures', 'api-samples', 'salesforce');
 const sample = (name: string): unknown => JSON.parse(readFileSync(join(SAMPLES, name), 'utf8'));
 
 /** A value's shape: objects by key, arrays by their first element, scalars by typeof. */

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asArray, shapeOf, startZendesk, writeDataset, type Running } from './helpers.ts';
+import { sharedPath } from '../../../helpers/shared-dir.ts';
 
-const DIR = '/work/shared/fixtures/api-samples/zendesk';
+const DIR = sharedPath('fixtures', 'api-samples', 'zendesk');
 const readJson = async (file: string): Promise<Record<string, unknown>> => JSON.parse(await readFile(join(DIR, file), 'utf8')) as Record<string, unknown>;
 const readLines = async (file: string): Promise<Record<string, unknown>[]> =>
   (await readFile(join(DIR, file), 'utf8')).split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
