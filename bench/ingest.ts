@@ -59,7 +59,10 @@ export async function bareParse(file: string): Promise<{ ms: number; lines: numb
 
 /** The Mixpanel emulator in a child process, as the remote API would be. */
 async function startRemoteEmulator(dir: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(join(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx'), [join(import.meta.dirname, 'emulator-process.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // node --import tsx directly (no tsx wrapper process); TIDEMARK_BENCH_EMULATOR_NODE_ARGS adds
+  // node flags to the emulator process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const extra = (process.env.TIDEMARK_BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(import.meta.dirname, 'emulator-process.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`emulator process exited with ${code}`)));

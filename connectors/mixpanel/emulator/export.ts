@@ -11,6 +11,7 @@ import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { EmulatorClock } from '../../../src/sandbox/emulator-kit/index.ts';
 import { sendError } from './errors.ts';
+import { serveRuns, type EventIndex } from './event-index.ts';
 import { rawEventSchema, type MixpanelStore } from './store.ts';
 import { WhereError, evaluateWhere, parseWhere, type WhereNode } from './where.ts';
 
@@ -38,6 +39,10 @@ export interface ExportDeps {
   clock: EmulatorClock;
   eventsFile: string | null;
   terminateEarly: TerminateEarly;
+  /** The events file's day index (built once, on first use); null: serve line by line. */
+  eventIndex: () => Promise<EventIndex | null>;
+  /** zlib level of gzip answers. */
+  gzipLevel: number;
 }
 
 /** Parses YYYY-MM-DD as a UTC day; null when malformed or not a real date. */
@@ -68,7 +73,19 @@ interface Filter {
   timeInMs: boolean;
 }
 
-async function* exportLines(deps: ExportDeps, filter: Filter, terminateAfter: number | null): AsyncGenerator<string> {
+/** Raw byte ranges of the indexed file, then the appended events: for a request with no filter but the dates. */
+async function* indexedExport(deps: ExportDeps, file: string, index: EventIndex & { ok: true }, filter: Filter): AsyncGenerator<Buffer | string> {
+  const nowSeconds = deps.clock.now() / 1000;
+  yield* serveRuns(file, index.runs, filter.from, filter.to, nowSeconds);
+  yield* exportLines(deps, filter, null, false);
+}
+
+/** Whether a request can be answered from the index: no event, where, limit, time_in_ms or terminate-early. */
+function unfiltered(filter: Filter, terminateAfter: number | null): boolean {
+  return filter.events === null && filter.where === null && filter.limit === Number.POSITIVE_INFINITY && !filter.timeInMs && terminateAfter === null;
+}
+
+async function* exportLines(deps: ExportDeps, filter: Filter, terminateAfter: number | null, withFile = true): AsyncGenerator<string> {
   const nowSeconds = deps.clock.now() / 1000;
   let served = 0;
   const matches = (value: unknown): value is z.infer<typeof rawEventSchema> => {
@@ -82,7 +99,7 @@ async function* exportLines(deps: ExportDeps, filter: Filter, terminateAfter: nu
   const render = (event: z.infer<typeof rawEventSchema>, text: string | null): string =>
     filter.timeInMs ? JSON.stringify({ ...event, properties: { ...event.properties, time: Math.round(event.properties.time * 1000) } }) : (text ?? JSON.stringify(event));
   async function* candidates(): AsyncGenerator<{ value: unknown; text: string | null }> {
-    if (deps.eventsFile) {
+    if (deps.eventsFile && withFile) {
       for await (const text of fileLines(deps.eventsFile)) {
         let value: unknown;
         try {
@@ -164,11 +181,12 @@ export function exportHandler(deps: ExportDeps): RequestHandler {
     const filter: Filter = { from, to: to + DAY_SECONDS, events, where, limit, timeInMs: q.time_in_ms === 'true' };
     res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8');
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && !bodyFaultActive(res);
-    const source = Readable.from(exportLines(deps, filter, terminateAfter));
+    const index = deps.eventsFile && unfiltered(filter, terminateAfter) ? await deps.eventIndex() : null;
+    const source = Readable.from(index?.ok && deps.eventsFile ? indexedExport(deps, deps.eventsFile, index, filter) : exportLines(deps, filter, terminateAfter));
     try {
       if (gzip) {
         res.setHeader('Content-Encoding', 'gzip');
-        await pipeline(source, createGzip(), res);
+        await pipeline(source, createGzip({ level: deps.gzipLevel }), res);
       } else {
         await pipeline(source, res);
       }
