@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   start: { run: async (a, io) => (await serve()).startCommand(a, io), help: 'start            run the product (sandbox when no source credentials are set)' },
   sandbox: {
     run: async (a, io) => (a[0] === 'generate' ? (await import('./commands/generate.ts')).generateCommand(a.slice(1), io) : (await serve()).sandboxCommand(a, io)),
-    help: 'sandbox [--dataset DIR] | sandbox generate --accounts N --seed S --out DIR [--now ISO] [--days D] [--events-per-user-day E]',
+    help: 'sandbox [--dataset DIR] [--workers 1|0] [--no-run] [--schedule S|none] | sandbox generate --accounts N --seed S --out DIR [--now ISO] [--days D] [--events-per-user-day E] [--contacts-per-account C]',
   },
   sync: { run: async (a, io) => (await import('./commands/sync.ts')).syncCommand(a, io), help: 'sync [SOURCE...] [--full] [--dry-run] [--wait]' },
   logs: { run: async (a, io) => (await import('./commands/logs.ts')).logsCommand(a, io), help: 'logs [--run ID] [--account ID] [--status S] [--source S] [--record ID] [--search TEXT]' },
@@ -31,7 +31,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   tokens: { run: async (a, io) => (await admin()).tokensCommand(a, io), help: 'tokens create --role admin|viewer' },
   forget: { run: async (a, io) => (await import('./commands/forget.ts')).forgetCommand(a, io), help: 'forget --email EMAIL   erase a person\'s data (records, survey comments, log lines)' },
   reset: { run: async (a, io) => (await admin()).resetCommand(a, io), help: "reset            clear this org's state (its key prefix)" },
-  worker: { run: async (a, io) => (await serve()).workerCommand(a, io), help: 'worker           run workers only (scale out with more processes)' },
+  worker: { run: async (a, io) => (await serve()).workerCommand(a, io), help: 'worker           run workers only (scale out with more processes; joins a running sandbox)' },
   api: { run: async (a, io) => (await serve()).apiCommand(a, io), help: 'api              run the admin API and schedulers only' },
 };
 

@@ -40,6 +40,8 @@ export interface SandboxOptions {
   /** Ask for one full run once everything is up. */
   initialRun: boolean;
   schedule?: string | null;
+  /** Run the BullMQ workers in this process (default true); false leaves the jobs to `worker` processes sharing the Redis. */
+  workers?: boolean;
 }
 
 export interface Sandbox {
@@ -116,7 +118,7 @@ export async function startSandbox(o: SandboxOptions): Promise<Sandbox> {
       sources,
       log: o.log,
       now: () => nowFrom(o.env),
-      roles: { api: true, workers: true, schedulers: true },
+      roles: { api: true, workers: o.workers ?? true, schedulers: true },
       port: o.ports.api,
       defaultSchedule: o.schedule === undefined ? 'every 1h' : o.schedule,
       options: syncOptionsFromEnv(o.env),

@@ -8,13 +8,18 @@ import { resolve } from 'node:path';
 import { hasSourceCredentials, loadEnv, nowFrom, SECRET_SETTINGS, type Env } from '../../config/env.ts';
 import { sourcesFromEnv } from '../../config/sources-from-env.ts';
 import { createLogger, registerSecret, type Logger } from '../../logging/logger.ts';
-import { startSandbox, sandboxStatePath } from '../../sandbox/sandbox.ts';
-import { removeSandboxState } from '../../sandbox/state-file.ts';
+import { z } from 'zod';
+import { startSandbox, sandboxSources, sandboxStatePath } from '../../sandbox/sandbox.ts';
+import { readSandboxState, removeSandboxState, type SandboxState } from '../../sandbox/state-file.ts';
 import { startServices } from '../../runtime/services.ts';
 import { ensureRedis } from '../../sandbox/redis-bootstrap.ts';
 import { formatSummary, summarizeRun, waitForRun } from '../../sync/run.ts';
 import { bullConnection } from '../../store/redis.ts';
-import type { CliIO } from '../cli-context.ts';
+import { UsageError, type CliIO } from '../cli-context.ts';
+import type { SourceId } from '../../contracts/records.ts';
+import type { ConfiguredSource } from '../../sync/context.ts';
+
+const sandboxUrlsSchema = z.object({ salesforce: z.string(), zendesk: z.string(), mixpanel: z.string() });
 
 function protectSecrets(env: Env): void {
   for (const name of SECRET_SETTINGS) registerSecret(env[name]);
@@ -41,7 +46,11 @@ function untilSignal(log: Logger, shutdown: () => Promise<void>): Promise<number
 }
 
 export async function sandboxCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { dataset: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { dataset: { type: 'string' }, workers: { type: 'string', default: '1' }, 'no-run': { type: 'boolean', default: false }, schedule: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (values.workers !== '0' && values.workers !== '1') throw new UsageError('--workers must be 1 (workers in this process, the default) or 0 (none: start `worker` processes, which join the running sandbox)');
   const env = loadEnv();
   protectSecrets(env);
   const log = createLogger({ level: env.LOG_LEVEL });
@@ -52,7 +61,10 @@ export async function sandboxCommand(argv: string[], io: CliIO): Promise<number>
     dataDir: resolve('.data'),
     ports: { api: env.TIDEMARK_PORT, salesforce: env.SANDBOX_SALESFORCE_PORT, zendesk: env.SANDBOX_ZENDESK_PORT, mixpanel: env.SANDBOX_MIXPANEL_PORT },
     writeStateFile: true,
-    initialRun: true,
+    initialRun: !values['no-run'],
+    // "none": no job schedulers (benchmarks and scripted runs ask for every run themselves).
+    ...(values.schedule === undefined ? {} : { schedule: values.schedule === 'none' ? null : values.schedule }),
+    workers: values.workers === '1',
   });
   io.out(
     [
@@ -63,7 +75,8 @@ export async function sandboxCommand(argv: string[], io: CliIO): Promise<number>
       `  Mixpanel emulator      ${sandbox.urls.mixpanel}   (service account "sandbox", secret "sandbox", project 1)`,
       `  Redis                  ${sandbox.redisUrl}  prefix ${sandbox.prefix}`,
       `  dataset                ${sandbox.datasetDir}`,
-      `First full run ${sandbox.initialRunId ?? ''} started; from another shell: npm run tidemark -- sync --wait`,
+      sandbox.initialRunId ? `First full run ${sandbox.initialRunId} started; from another shell: npm run tidemark -- sync --wait` : 'No run asked for (--no-run); from another shell: npm run tidemark -- sync --full --wait',
+      ...(values.workers === '0' ? ['No workers in this process (--workers 0): start them with npm run tidemark -- worker (each joins this sandbox)'] : []),
     ].join('\n'),
   );
   if (sandbox.initialRunId) {
@@ -81,15 +94,23 @@ export async function startCommand(argv: string[], io: CliIO): Promise<number> {
   return serveCommand(env, { api: true, workers: true, schedulers: true }, io);
 }
 
-export async function serveCommand(env: Env, roles: { api: boolean; workers: boolean; schedulers: boolean }, io: CliIO): Promise<number> {
+/** A running sandbox that workers join instead of the environment's Redis, prefix and sources. */
+interface JoinedSandbox {
+  redisUrl: string;
+  prefix: string;
+  sources: Partial<Record<SourceId, ConfiguredSource>>;
+}
+
+export async function serveCommand(env: Env, roles: { api: boolean; workers: boolean; schedulers: boolean }, io: CliIO, sandbox?: JoinedSandbox): Promise<number> {
   protectSecrets(env);
   const log = createLogger({ level: env.LOG_LEVEL });
-  removeSandboxState();
-  const redis = await ensureRedis(env.REDIS_URL, resolve('.data'));
+  if (!sandbox) removeSandboxState();
+  const redis = await ensureRedis(sandbox?.redisUrl ?? env.REDIS_URL, resolve('.data'));
+  const prefix = sandbox?.prefix ?? env.TIDEMARK_PREFIX;
   const services = await startServices({
     redisUrl: redis.url,
-    prefix: env.TIDEMARK_PREFIX,
-    sources: sourcesFromEnv(env),
+    prefix,
+    sources: sandbox?.sources ?? sourcesFromEnv(env),
     log,
     now: () => nowFrom(env),
     roles,
@@ -100,15 +121,35 @@ export async function serveCommand(env: Env, roles: { api: boolean; workers: boo
     lockDurationMs: env.TIDEMARK_JOB_LOCK_MS,
     surveySecret: env.TIDEMARK_SURVEY_SECRET,
   });
-  io.out(`Tidemark ${Object.entries(roles).filter(([, on]) => on).map(([r]) => r).join(' + ')} running${services.apiUrl ? ` at ${services.apiUrl}` : ''} (prefix ${env.TIDEMARK_PREFIX}, Redis ${redis.url})`);
+  io.out(`Tidemark ${Object.entries(roles).filter(([, on]) => on).map(([r]) => r).join(' + ')} running${services.apiUrl ? ` at ${services.apiUrl}` : ''}${sandbox ? ' for the running sandbox' : ''} (prefix ${prefix}, Redis ${redis.url})`);
   return untilSignal(log, async () => {
     await services.close();
     await redis.stop();
   });
 }
 
+/** A sandbox that is running (its state file names a live process), or null. */
+function runningSandbox(): SandboxState | null {
+  const state = readSandboxState();
+  if (!state) return null;
+  try {
+    process.kill(state.pid, 0);
+    return state;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `worker`: workers only. With no source credentials and no explicit TIDEMARK_PREFIX while a
+ * sandbox runs (its .data/sandbox.json), the worker joins that sandbox: its Redis, prefix and
+ * emulators; so `sandbox --workers 0` plus N `worker` processes scales the sandbox out.
+ */
 export async function workerCommand(_argv: string[], io: CliIO): Promise<number> {
-  return serveCommand(loadEnv(), { api: false, workers: true, schedulers: false }, io);
+  const env = loadEnv();
+  const sandbox = !hasSourceCredentials(env) && !process.env.TIDEMARK_PREFIX ? runningSandbox() : null;
+  const joined = sandbox ? { redisUrl: sandbox.redisUrl, prefix: sandbox.prefix, sources: sandboxSources(sandboxUrlsSchema.parse(sandbox.urls)) } : undefined;
+  return serveCommand(env, { api: false, workers: true, schedulers: false }, io, joined);
 }
 
 export async function apiCommand(_argv: string[], io: CliIO): Promise<number> {

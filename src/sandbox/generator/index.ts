@@ -36,6 +36,8 @@ const optionsSchema = z.object({
   days: z.number().int().min(1).max(365).default(90),
   /** Mixpanel people per account (default: 3 to 8, at most the licensed seats). */
   usersPerAccount: z.number().int().min(1).max(10_000).optional(),
+  /** People listed as Salesforce Contacts per account (default: 3 to 6); identity traps add a few on top. */
+  contactsPerAccount: z.number().int().min(1).max(1_000).optional(),
 });
 export type GenerateOptions = z.input<typeof optionsSchema>;
 
@@ -104,7 +106,7 @@ export async function generateDataset(input: GenerateOptions): Promise<GenerateS
 
   const planRng = createRng(o.seed);
   const staff = planStaff(o.accounts, planRng);
-  const { plans, index } = planAccounts(o.accounts, planRng, staff);
+  const { plans, index } = planAccounts(o.accounts, planRng, staff, { contactsPerAccount: o.contactsPerAccount });
   const tallies = new Map(plans.map((a) => [a.id, new AccountTally(nowMs)]));
   const truth = async (kind: string, id: string | number, keys: TruthKeys, trap?: string): Promise<string | null> => {
     const accountId = index.resolve(keys);

@@ -104,7 +104,8 @@ export function planStaff(accounts: number, rng: Rng): { owners: StaffUser[]; cs
   return { owners, csms };
 }
 
-export function planAccounts(accounts: number, rng: Rng, staff: { owners: StaffUser[]; csms: StaffUser[] }): { plans: AccountPlan[]; index: TruthIndex } {
+/** `contactsPerAccount`: exactly this many people (Salesforce Contacts) per account instead of 3 to 6 (traps come on top). */
+export function planAccounts(accounts: number, rng: Rng, staff: { owners: StaffUser[]; csms: StaffUser[] }, options: { contactsPerAccount?: number } = {}): { plans: AccountPlan[]; index: TruthIndex } {
   const plans: AccountPlan[] = [];
   for (let i = 0; i < accounts; i += 1) {
     const first = V.COMPANY_FIRST[i % V.COMPANY_FIRST.length] as string;
@@ -124,7 +125,8 @@ export function planAccounts(accounts: number, rng: Rng, staff: { owners: StaffU
     ];
     const id = salesforceId('001', i + 1);
     const people: Person[] = [];
-    const count = int(rng, 3, 6);
+    const drawn = int(rng, 3, 6);
+    const count = options.contactsPerAccount ?? drawn;
     for (let c = 0; c < count; c += 1) {
       const pf = pick(rng, V.FIRST_NAMES);
       const pl = pick(rng, V.LAST_NAMES);

@@ -13,6 +13,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const cases = [
   { accounts: 60, seed: 11, now: new Date('2026-11-20T12:00:00.000Z') },
   { accounts: 51, seed: 5, now: new Date('2027-03-01T08:17:43.456Z') },
+  // The benchmark shape (10 contacts per account): the truth still follows the rules.
+  { accounts: 30, seed: 9, now: new Date('2026-11-20T12:00:00.000Z'), contactsPerAccount: 10 },
 ];
 
 describe('ground truth', () => {
@@ -51,6 +53,16 @@ describe('ground truth', () => {
       expect(accounts.some((a) => Number(a.CS_NPS__c) < 0)).toBe(true);
     });
   }
+
+  it('contactsPerAccount sets the people listed as Contacts of every account (traps on top)', async () => {
+    const dir = join(root, 'contacts');
+    const summary = await generateDataset({ accounts: 40, seed: 4, out: dir, now: new Date('2026-11-20T12:00:00.000Z'), days: 10, contactsPerAccount: 12 });
+    const perAccount = new Map<string, number>();
+    for (const c of readLines(dir, 'salesforce/Contact.jsonl')) perAccount.set(String(c.AccountId), (perAccount.get(String(c.AccountId)) ?? 0) + 1);
+    expect(perAccount.size).toBe(40);
+    for (const [account, n] of perAccount) expect(n, account).toBeGreaterThanOrEqual(12);
+    expect(summary.counts.contact).toBeLessThan(40 * 12 + 40);
+  });
 
   it('declining accounts lose active users in the last 30 days', async () => {
     const dir = join(root, '11');
