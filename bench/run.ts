@@ -3,23 +3,32 @@
  *   --events N      Mixpanel events for the ingest comparison (default 500000)
  *   --accounts N    accounts for write-back efficiency (default 20000)
  *   --records N     records for identity throughput (default 1000000)
- *   --only a,b      ingest, memory, identity, writeback
+ *   --only a,b      ingest, memory, identity, writeback, e2e, scale (e2e and scale run only when named
+ *                   here, or with --e2e-accounts / --scale-workers: they take minutes)
+ *   --e2e-accounts N[,N]   generated datasets for the end-to-end sync (default 2000; 20000 is the large shape)
+ *   --scale-workers N[,N]  worker processes for the horizontal-scale sync (default 1,2,4), on the first e2e dataset
+ *   --e2e-timeout S        limit per sync command in seconds (default 3600)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bareParse, realPath, writeEvents } from './ingest.ts';
 import { benchIdentity } from './identity.ts';
 import { benchWriteback } from './writeback.ts';
+import { benchEndToEnd, formatEndToEnd, generateShape, shapeFor } from './end-to-end.ts';
+import { benchScale, formatScale } from './scale.ts';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '500000' }, accounts: { type: 'string', default: '20000' }, records: { type: 'string', default: '1000000' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '500000' }, accounts: { type: 'string', default: '20000' }, records: { type: 'string', default: '1000000' }, only: { type: 'string' }, 'e2e-accounts': { type: 'string' }, 'scale-workers': { type: 'string' }, 'e2e-timeout': { type: 'string', default: '3600' } } });
 const want = (name: string): boolean => !values.only || values.only.split(',').includes(name);
+// The end-to-end and scale runs take minutes: only when asked for by name or by their options.
+const wantLong = (name: string, option: string | undefined): boolean => values.only?.split(',').includes(name) === true || (option !== undefined && !values.only);
+const numbers = (text: string): number[] => text.split(',').map((n) => Number(n)).filter((n) => Number.isInteger(n) && n > 0);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const root = mkdtempSync(join(tmpdir(), 'tidemark-bench-'));
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
-console.log(`Tidemark benchmarks on ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}`);
+console.log(`Tidemark benchmarks on ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 try {
   if (want('ingest')) {
     const events = Number(values.events);
@@ -53,6 +62,19 @@ try {
     const rows = await benchWriteback(join(root, 'wb'), Number(values.accounts), [0, 0.01, 0.1, 1]);
     console.log(`\nwrite-back, ${values.accounts} accounts (sObject Collections):`);
     for (const r of rows) console.log(`  ${(r.share * 100).toFixed(0).padStart(3)}% changed: ${r.changed} accounts, ${r.calls} calls, minimum ${r.minimum} -> ratio ${r.minimum === 0 ? (r.calls === 0 ? '1.00 (zero calls)' : 'over') : (r.calls / r.minimum).toFixed(2)}`);
+  }
+  const e2e = wantLong('e2e', values['e2e-accounts']);
+  const scale = wantLong('scale', values['scale-workers']);
+  if (e2e || scale) {
+    const timeoutMs = Number(values['e2e-timeout']) * 1000;
+    const sizes = numbers(values['e2e-accounts'] ?? '2000');
+    for (const [i, accounts] of sizes.entries()) {
+      const shape = shapeFor(accounts);
+      const generated = await generateShape(join(root, `dataset-${accounts}`), shape);
+      if (e2e) console.log(formatEndToEnd(await benchEndToEnd(root, shape, generated, timeoutMs)));
+      if (scale && i === 0) console.log(formatScale(accounts, await benchScale(root, generated.summary, numbers(values['scale-workers'] ?? '1,2,4'), timeoutMs)));
+      rmSync(generated.summary.dir, { recursive: true, force: true });
+    }
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,213 @@
+/**
+ * End to end: a generated dataset served by `tidemark sandbox` (a real process: emulators, admin
+ * API and in-process workers, default relaxed limits) over a private redis-server, and
+ * `tidemark sync --full --wait` timed as a real process, against the bare parse of the same
+ * events file (read + JSON.parse per line) measured in the same run. Then an incremental
+ * `sync --wait` with nothing changed by us (it re-reads what the full run's write-back touched),
+ * then 1% of every source changed through the emulators' write APIs and `sync --wait` again, as a
+ * ratio of the full run. Per stage: the run record's ms.<stage> counters. Peak memory: VmHWM of
+ * the sandbox process (emulators + workers), reset just before each sync. Redis: used_memory of the
+ * private server over its empty baseline.
+ */
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { generateDataset, type GenerateSummary } from '../src/sandbox/generator/index.ts';
+import { connectRedis } from '../src/store/redis.ts';
+import { RunStore } from '../src/store/run-store.ts';
+import { bareParse } from './ingest.ts';
+import { privateRedis, runCli, startSandboxProc, type BenchRedis, type SandboxProc } from './sandbox-procs.ts';
+
+/** The issue's shapes: 2,000 accounts with about a million events; 20,000 accounts with 200,000 contacts, 100,000 tickets, 5 million events. */
+export interface DatasetShape {
+  accounts: number;
+  seed: number;
+  eventsPerUserDay: number;
+  days: number;
+  contactsPerAccount?: number;
+}
+
+export function shapeFor(accounts: number): DatasetShape {
+  // About 520 events per account at 4 per active person-day (90 days); the large shape has 10
+  // contacts per account and about 250 events per account.
+  if (accounts < 10_000) return { accounts, seed: 11, eventsPerUserDay: 4, days: 90 };
+  return { accounts, seed: 11, eventsPerUserDay: 1.9, days: 90, contactsPerAccount: 10 };
+}
+
+export async function generateShape(dir: string, shape: DatasetShape): Promise<{ summary: GenerateSummary; ms: number }> {
+  const started = performance.now();
+  const summary = await generateDataset({ accounts: shape.accounts, seed: shape.seed, out: dir, now: new Date(), days: shape.days, eventsPerActiveUserPerDay: shape.eventsPerUserDay, contactsPerAccount: shape.contactsPerAccount });
+  return { summary, ms: performance.now() - started };
+}
+
+const summarySchema = z.object({
+  runId: z.string(),
+  status: z.string(),
+  durationMs: z.number().nullable(),
+  sources: z.record(z.string(), z.object({ records: z.number(), changed: z.number(), quarantined: z.number(), apiCalls: z.number() })),
+  resolved: z.number(),
+  unmatched: z.number(),
+  accountsScored: z.number(),
+  fieldsWritten: z.number(),
+  accountsWritten: z.number(),
+  apiCalls: z.number(),
+});
+export type SyncSummary = z.infer<typeof summarySchema>;
+
+export interface TimedSync {
+  /** Wall time of the `tidemark sync ... --wait` process, start to exit. */
+  wallMs: number;
+  summary: SyncSummary;
+  /** ms.<stage> counters of the run record (pull.<source>, resolve, score, writeback). */
+  stages: Record<string, number>;
+  /** VmHWM of the given processes during the sync, bytes. */
+  peakRss: number[];
+}
+
+/** `sync [--full] --wait --json` in the sandbox's directory, with the run record's stage times and the processes' peak RSS. */
+export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: boolean, watched: Array<{ resetPeak(): boolean; peakRss(): number }>, timeoutMs: number): Promise<TimedSync> {
+  for (const p of watched) p.resetPeak();
+  const out = await runCli(sandbox.cwd, redisUrl, ['sync', ...(full ? ['--full'] : []), '--wait', '--json'], timeoutMs);
+  const summary = summarySchema.parse(JSON.parse(out.stdout));
+  if (summary.status !== 'succeeded') throw new Error(`run ${summary.runId} ${summary.status}`);
+  const redis = connectRedis(redisUrl);
+  try {
+    const run = await new RunStore(redis, sandbox.state.prefix).get(summary.runId);
+    const stages = Object.fromEntries(Object.entries(run?.counters ?? {}).filter(([k]) => k.startsWith('ms.')).map(([k, v]) => [k.slice(3), v]));
+    return { wallMs: out.ms, summary, stages, peakRss: watched.map((p) => p.peakRss()) };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Every nth line of a JSONL file, parsed. */
+async function everyNth(file: string, n: number): Promise<Array<Record<string, unknown>>> {
+  const out: Array<Record<string, unknown>> = [];
+  let i = 0;
+  for await (const line of createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+    if (line && i % n === 0) out.push(z.record(z.string(), z.unknown()).parse(JSON.parse(line)));
+    i += 1;
+  }
+  return out;
+}
+
+async function post(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+}
+
+async function postChunks(url: string, rows: unknown[], size = 2_000): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) await post(url, rows.slice(i, i + size));
+}
+
+export interface Changed {
+  accounts: number;
+  contacts: number;
+  opportunities: number;
+  tickets: number;
+  events: number;
+}
+
+/**
+ * Changes `share` of each source through the emulators' write APIs (docs/sandbox.md): every
+ * 1/share-th Account (employees), Contact (title), Opportunity (next step) and Zendesk ticket
+ * (status), and share x the events file's lines as new Mixpanel events of every 1/share-th
+ * existing person, stamped ten minutes ago.
+ * The Zendesk clock moves on two minutes so its export no longer holds back the last minute.
+ */
+export async function changeShare(sandbox: SandboxProc, summary: GenerateSummary, share: number): Promise<Changed> {
+  const every = Math.round(1 / share);
+  const { salesforce, zendesk, mixpanel } = sandbox.state.urls as Record<string, string>;
+  const accounts = await everyNth(summary.paths.account, every);
+  await postChunks(`${salesforce}/__sandbox/records/Account`, accounts.map((a) => ({ Id: a.Id, NumberOfEmployees: Number(a.NumberOfEmployees ?? 0) + 7 })));
+  const contacts = await everyNth(summary.paths.contact, every);
+  await postChunks(`${salesforce}/__sandbox/records/Contact`, contacts.map((c) => ({ Id: c.Id, Title: 'Chief Benchmark Officer' })));
+  const opportunities = await everyNth(summary.paths.opportunity, every);
+  await postChunks(`${salesforce}/__sandbox/records/Opportunity`, opportunities.map((o) => ({ Id: o.Id, NextStep: 'Benchmark follow-up' })));
+  const tickets = await everyNth(summary.paths.ticket, every);
+  await postChunks(`${zendesk}/__sandbox/records/tickets`, tickets.map((t) => ({ ...t, status: t.status === 'open' ? 'solved' : 'open' })));
+  await post(`${zendesk}/__sandbox/clock`, { advanceSeconds: 120 });
+  // The new events belong to 1% of the people (so to about 1% of the accounts), as the other changes.
+  const profiles = await everyNth(summary.paths.profile, every);
+  const events = Math.round(summary.counts.event * share);
+  const time = Math.floor(Date.now() / 1000) - 600;
+  const rows = Array.from({ length: events }, (_, i) => ({
+    event: 'Report Viewed',
+    properties: { time: time + (i % 300), distinct_id: String(profiles[(i * 7) % profiles.length]?.$distinct_id), $insert_id: `bench-inc-${i}`, mp_lib: 'web' },
+  }));
+  await postChunks(`${mixpanel}/__sandbox/events`, rows, 10_000);
+  return { accounts: accounts.length, contacts: contacts.length, opportunities: opportunities.length, tickets: tickets.length, events };
+}
+
+export interface EndToEndResult {
+  shape: DatasetShape;
+  counts: GenerateSummary['counts'];
+  generateMs: number;
+  bareParseMs: number;
+  sandboxStartMs: number;
+  full: TimedSync;
+  redisBytesAfterFull: number;
+  unchanged: TimedSync;
+  changed: Changed;
+  incremental: TimedSync;
+  redisBytesAfterIncremental: number;
+}
+
+export async function benchEndToEnd(root: string, shape: DatasetShape, generated: { summary: GenerateSummary; ms: number }, timeoutMs: number): Promise<EndToEndResult> {
+  const datasetDir = generated.summary.dir;
+  await bareParse(generated.summary.paths.event); // warm the page cache
+  const bare = await bareParse(generated.summary.paths.event);
+  const redis: BenchRedis = await privateRedis(join(root, `redis-${shape.accounts}`));
+  let sandbox: SandboxProc | null = null;
+  try {
+    const baseline = await redis.usedMemory();
+    const started = performance.now();
+    sandbox = await startSandboxProc(join(root, `sandbox-${shape.accounts}`), datasetDir, redis.url, { inProcessWorkers: true });
+    const sandboxStartMs = performance.now() - started;
+    const full = await timedSync(sandbox, redis.url, true, [sandbox], timeoutMs);
+    const redisBytesAfterFull = (await redis.usedMemory()) - baseline;
+    const unchanged = await timedSync(sandbox, redis.url, false, [sandbox], timeoutMs);
+    const changed = await changeShare(sandbox, generated.summary, 0.01);
+    const incremental = await timedSync(sandbox, redis.url, false, [sandbox], timeoutMs);
+    const redisBytesAfterIncremental = (await redis.usedMemory()) - baseline;
+    return {
+      shape, counts: generated.summary.counts, generateMs: generated.ms, bareParseMs: bare.ms, sandboxStartMs,
+      full, redisBytesAfterFull, unchanged, changed, incremental, redisBytesAfterIncremental,
+    };
+  } finally {
+    await sandbox?.stop();
+    await redis.stop();
+  }
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const mb = (b: number): string => `${Math.round(b / 1024 / 1024)} MB`;
+
+export function stageLine(t: TimedSync): string {
+  const order = ['pull.salesforce', 'pull.zendesk', 'pull.mixpanel', 'resolve', 'score', 'writeback'];
+  const keys = [...order.filter((k) => k in t.stages), ...Object.keys(t.stages).filter((k) => !order.includes(k))];
+  return keys.map((k) => `${k} ${s(t.stages[k] ?? 0)}`).join(', ');
+}
+
+function pulled(t: TimedSync): string {
+  return Object.entries(t.summary.sources).map(([source, v]) => `${source} ${v.records} (${v.changed} changed)`).join(', ');
+}
+
+export function formatEndToEnd(r: EndToEndResult): string {
+  const c = r.counts;
+  const lines = [
+    `\nend to end, ${r.shape.accounts} accounts (seed ${r.shape.seed}, ${r.shape.days} days, ${r.shape.eventsPerUserDay} events per active person-day${r.shape.contactsPerAccount ? `, ${r.shape.contactsPerAccount} contacts per account` : ''}): ${c.contact} contacts, ${c.ticket} tickets, ${c.event} events; generated in ${s(r.generateMs)}; sandbox up in ${s(r.sandboxStartMs)}`,
+    `  bare read+parse of the events file: ${s(r.bareParseMs)}`,
+    `  sync --full --wait: ${s(r.full.wallMs)} (run ${s(r.full.summary.durationMs ?? NaN)}) -> ratio bare/full ${(r.bareParseMs / r.full.wallMs).toFixed(3)} (target >= 0.2)`,
+    `    stages: ${stageLine(r.full)}`,
+    `    pulled: ${pulled(r.full)}; resolved ${r.full.summary.resolved}, unmatched ${r.full.summary.unmatched}; ${r.full.summary.accountsScored} accounts scored; ${r.full.summary.fieldsWritten} fields written on ${r.full.summary.accountsWritten} accounts; ${r.full.summary.apiCalls} API calls`,
+    `    peak RSS of the sandbox process (emulators + workers) ${mb(r.full.peakRss[0] ?? NaN)}; Redis used_memory +${mb(r.redisBytesAfterFull)}`,
+    `  sync --wait right after (nothing changed by the benchmark): ${s(r.unchanged.wallMs)} -> ratio ${(r.unchanged.wallMs / r.full.wallMs).toFixed(3)}; stages: ${stageLine(r.unchanged)}`,
+    `    pulled: ${pulled(r.unchanged)}`,
+    `  1% changed (${r.changed.accounts} accounts, ${r.changed.contacts} contacts, ${r.changed.opportunities} opportunities, ${r.changed.tickets} tickets, ${r.changed.events} new events), sync --wait: ${s(r.incremental.wallMs)} -> ratio ${(r.incremental.wallMs / r.full.wallMs).toFixed(3)} of the full run (target <= 0.03)`,
+    `    stages: ${stageLine(r.incremental)}`,
+    `    pulled: ${pulled(r.incremental)}; ${r.incremental.summary.accountsScored} accounts scored; ${r.incremental.summary.fieldsWritten} fields written; peak RSS ${mb(r.incremental.peakRss[0] ?? NaN)}; Redis used_memory +${mb(r.redisBytesAfterIncremental)}`,
+  ];
+  return lines.join('\n');
+}
