@@ -21,6 +21,9 @@ import {
   bullPrefix, pullQueueName, pullJobSchema, RESOLVE_QUEUE, RUNS_QUEUE, runJobSchema, SCORE_QUEUE, stageJobSchema, WRITEBACK_QUEUE, DEFAULT_JOB_OPTIONS,
 } from './queues.ts';
 
+/** How often a job may be found stalled (its worker died) and taken over before it fails. */
+export const MAX_STALLS = 5;
+
 export interface Workers {
   close(): Promise<void>;
 }
@@ -52,7 +55,7 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
   };
 
   const workers: Worker[] = [];
-  const add = <T>(name: string, processor: (job: Job<T>) => Promise<unknown>, concurrency = 1): void => {
+  const add = <T>(name: string, processor: (job: Job<T>) => Promise<unknown>, concurrency = 1): Worker => {
     const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor, onOutcome), {
       connection,
       prefix,
@@ -61,9 +64,12 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
       // A killed worker's job is taken over once its lock expires (stalled-job check at the same pace).
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
+      // The run job waits for the whole flow, so every worker death on the way stalls it once.
+      maxStalledCount: MAX_STALLS,
     });
     worker.on('error', (err) => ctx.log.error({ queue: name, err: errorMessage(err) }, 'worker error'));
     workers.push(worker);
+    return worker;
   };
 
   // Credentials an admin saved in the console reach workers in other processes through Redis.
@@ -75,10 +81,12 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
     if (credentials) await loadStoredSources(ctx, credentials, fromEnvironment);
   };
 
-  add(RUNS_QUEUE, async (job: Job<unknown>) => {
+  const runsWorker = add(RUNS_QUEUE, async (job: Job<unknown>) => {
     const data = runJobSchema.parse(job.data);
     await refreshCredentials();
     const run = await startRun(ctx, 'runId' in data ? data.runId : null, 'scheduled' in data ? data.scheduled.sources : null);
+    // A scheduled run's job taken over after a crash continues the same run (same flow job ids).
+    if (!('runId' in data)) await job.updateData({ runId: run.id });
     try {
       const flow = await flows.add(buildRunFlow(ctx.prefix, run));
       await flow.job.waitUntilFinished(writebackEvents);
@@ -87,6 +95,16 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
       await finishRun(ctx, run.id, err);
     }
     return { runId: run.id };
+  });
+  // A run job that failed outside its processor (stalled more than MAX_STALLS times) fails its run.
+  runsWorker.on('failed', (job, err) => {
+    const parsed = runJobSchema.safeParse(job?.data);
+    if (!parsed.success || !('runId' in parsed.data)) return;
+    const runId = parsed.data.runId;
+    void ctx.runs
+      .get(runId)
+      .then((run) => (run && run.status !== 'succeeded' && run.status !== 'failed' ? finishRun(ctx, runId, err) : undefined))
+      .catch((e: unknown) => ctx.log.error({ runId, err: errorMessage(e) }, 'could not mark the run failed'));
   });
   for (const source of SOURCES) {
     if (source === 'surveys') continue;

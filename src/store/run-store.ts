@@ -30,6 +30,15 @@ export interface RunView extends RunMeta {
   counters: Record<string, number>;
 }
 
+export interface RunJournal {
+  /** Account -> the write-back stage's JSON for it. */
+  entries: Map<string, string>;
+  apiCalls: number;
+  flags: Record<string, number>;
+}
+
+const JOURNAL_TTL_SECONDS = 2 * 24 * 3600;
+
 export class RunStore {
   private readonly k: ReturnType<typeof keys>;
   constructor(
@@ -88,6 +97,40 @@ export class RunStore {
     if (flat.length > 0) await this.redis.hset(this.k.run(id), ...flat);
   }
 
+  /**
+   * The write-back journal of a run: per account what was sent and Salesforce's answer (JSON owned
+   * by the write-back stage), and the API calls spent, written in one transaction after each
+   * batch. A write-back taken over after a crash (or retried) reads it, so a batch Salesforce
+   * answered is neither sent nor counted again. Kept two days after its last write.
+   */
+  async journalWrites(id: string, entries: ReadonlyArray<[string, string]>, apiCalls: number): Promise<void> {
+    if (entries.length === 0 && apiCalls === 0) return;
+    const key = this.journalKey(id);
+    const m = this.redis.multi();
+    if (entries.length > 0) m.hset(key, ...entries.flatMap(([account, text]) => [`a:${account}`, text]));
+    if (apiCalls !== 0) m.hincrby(key, 'calls', Math.round(apiCalls));
+    await m.expire(key, JOURNAL_TTL_SECONDS).exec();
+  }
+
+  async setJournalFlag(id: string, flag: string, value: number): Promise<void> {
+    await this.redis.multi().hset(this.journalKey(id), `f:${flag}`, String(value)).expire(this.journalKey(id), JOURNAL_TTL_SECONDS).exec();
+  }
+
+  async writeJournal(id: string): Promise<RunJournal> {
+    const flat = await this.redis.hgetall(this.journalKey(id));
+    const entries = new Map<string, string>();
+    const flags: Record<string, number> = {};
+    for (const [field, value] of Object.entries(flat)) {
+      if (field.startsWith('a:')) entries.set(field.slice(2), value);
+      else if (field.startsWith('f:')) flags[field.slice(2)] = Number(value);
+    }
+    return { entries, apiCalls: Number(flat.calls ?? 0), flags };
+  }
+
+  private journalKey(id: string): string {
+    return `${this.k.run(id)}:writeback`;
+  }
+
   /** Newest first. */
   async list(limit = 20): Promise<RunView[]> {
     const ids = await this.redis.zrevrange(this.k.runs, 0, limit - 1);
@@ -104,7 +147,7 @@ export class RunStore {
     if (excess <= 0) return;
     const old = await this.redis.zrange(this.k.runs, 0, excess - 1);
     const m = this.redis.multi().zrem(this.k.runs, ...old);
-    for (const id of old) m.del(this.k.run(id));
+    for (const id of old) m.del(this.k.run(id), this.journalKey(id));
     await m.exec();
   }
 }

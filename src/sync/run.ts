@@ -63,6 +63,9 @@ export async function startRun(ctx: SyncContext, runId: string | null, scheduled
     const run = await ctx.runs.create({ sources: scheduledSources ?? [], full: false, dryRun: false, trigger: 'schedule' }, new Date());
     id = run.id;
   }
+  // A run job taken over after its worker died finds the run running: its stage and start stay.
+  const current = await ctx.runs.get(id);
+  if (current?.status === 'running') return current;
   return ctx.runs.update(id, { status: 'running', stage: 'pull', startedAt: new Date().toISOString() });
 }
 

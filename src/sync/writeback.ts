@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { BudgetError, ConfigError } from '../contracts/errors.ts';
 import type { SalesforceAccount } from '../contracts/records.ts';
 import { OWNED_ACCOUNT_FIELDS, keyOf, type FieldSpec } from '../writeback/field-specs.ts';
-import { agreedValues, findManualEdits, planAccountChange, type AccountChange, type FieldValue, type ManualEdit } from '../writeback/plan.ts';
+import { agreedValues, chunk, findManualEdits, planAccountChange, type AccountChange, type FieldValue, type ManualEdit } from '../writeback/plan.ts';
 import { MAPPING_SETTING, mapFields, mappingProblems, parseMapping } from '../writeback/mapping.ts';
 import { describedFieldSchema, describedSubset, preflightProblems, typedByDescribe } from '../writeback/describe-types.ts';
 import { LOCK_RETRY_WAITS_MS, dueForRetry, recordFailed, recordFailureSchema, type RecordFailure } from '../writeback/retry.ts';
@@ -52,6 +52,21 @@ export const WRITEBACK_PAUSED = 'writeback.paused';
 export const DESCRIBE_CACHE_SETTING = 'writeback.describe';
 /** Set when Salesforce answered REQUEST_LIMIT_EXCEEDED: time and message (cleared by a run that writes). */
 export const LIMIT_EXCEEDED_SETTING = 'writeback.limit-exceeded';
+
+const fieldValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+/** One account's entry in the run's write-back journal (RunStore.journalWrites): what was sent and the answer. */
+const journalEntrySchema = z.object({
+  at: z.string(),
+  modelVersion: z.string().nullable(),
+  diffs: z.array(z.object({ field: z.string(), key: z.string(), old: fieldValueSchema, new: fieldValueSchema })),
+  values: z.record(z.string(), fieldValueSchema),
+  success: z.boolean(),
+  statusCode: z.string().nullable(),
+  message: z.string().nullable(),
+  /** The record's retry state after this answer: JSON to store, null to clear, absent to leave as is. */
+  failure: z.string().nullable().optional(),
+});
+type JournalEntry = z.infer<typeof journalEntrySchema>;
 
 export interface PlannedWriteback {
   changes: AccountChange[];
@@ -139,6 +154,16 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
   const log = (entries: NewLogEntry[]): Promise<void> => (entries.length > 0 ? ctx.logs.append(entries) : Promise.resolve());
   const entry = (accountId: string, status: NewLogEntry['status'], message: string): NewLogEntry => ({ runId, status, source: 'salesforce', kind: 'salesforce.account', recordId: accountId, accountId, message: message.slice(0, 4000) });
 
+  // What an earlier attempt of this run sent and Salesforce answered (a worker killed or the job
+  // retried mid-write-back): those accounts are settled from the journal, never sent again.
+  const journal = await ctx.runs.writeJournal(runId);
+  const earlier = new Map<string, JournalEntry>();
+  for (const [id, text] of journal.entries) {
+    const parsed = journalEntrySchema.safeParse(JSON.parse(text));
+    if (parsed.success) earlier.set(id, parsed.data);
+  }
+  const unsettled = (p: PlannedWriteback): AccountChange[] => p.changes.filter((c) => !earlier.has(c.accountId));
+
   let specs = await writebackSpecs(ctx);
   let planned = await planWriteback(ctx, specs);
   summary.planned = planned.changes.length;
@@ -153,7 +178,7 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
   // Records Salesforce refused before wait for their backoff to pass.
   const now = clock();
   const failures = await loadFailures(ctx);
-  const waiting = planned.changes.filter((c) => !dueForRetry(failures.get(c.accountId), now));
+  const waiting = unsettled(planned).filter((c) => !dueForRetry(failures.get(c.accountId), now));
   summary.waitingRetry = waiting.length;
   await log(
     waiting.map((c) => {
@@ -162,12 +187,12 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
     }),
   );
   const waitingIds = new Set(waiting.map((c) => c.accountId));
-  let due = planned.changes.filter((c) => !waitingIds.has(c.accountId));
+  let due = unsettled(planned).filter((c) => !waitingIds.has(c.accountId));
 
   if (!options.dryRun && planned.agreed.length > 0) await ctx.state.saveLastWritten(planned.agreed);
 
   const paused = (await ctx.state.getSetting(WRITEBACK_PAUSED)) === 'true';
-  if (options.dryRun || paused || due.length === 0) {
+  if (options.dryRun || ((paused || due.length === 0) && earlier.size === 0)) {
     summary.paused = paused && !options.dryRun;
     const estimate = estimateCalls(due.length, batchSize, bulkThreshold);
     const why = options.dryRun ? 'dry run' : 'write-back paused';
@@ -185,19 +210,45 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
     if (due.length > 0) ctx.log.info({ runId, accounts: due.length, apiCalls: estimate.calls, mode: estimate.mode }, `${why}: write-back would send ${due.length} accounts in ${estimate.calls} API calls`);
     return summary;
   }
+  if (paused) {
+    // Paused after an earlier attempt of this run had sent some batches: settle those, send nothing more.
+    summary.paused = true;
+    await log(due.map((c) => entry(c.accountId, 'skipped', `write-back paused: would write ${describeChange(c)}`)));
+    due = [];
+  }
 
   const configured = ctx.sources.salesforce;
   if (!configured) throw new ConfigError('Write-back needs the Salesforce source: set SALESFORCE_* credentials (see README)');
   const session = await openSalesforceConnection(salesforceConfigSchema.parse(configured.config), ctx.log.child({ runId, stage: 'writeback' }));
   const { conn } = session;
   const today = clock().toISOString().slice(0, 10);
-  const counted = async (): Promise<void> => {
-    await ctx.state.addApiCalls(today, session.calls() - summary.apiCalls);
+  let byId = new Map(due.map((c) => [c.accountId, c]));
+  let modelVersions = planned.modelVersions;
+  // The API calls spent since the last call, and the answers of a batch, go into the journal together.
+  const journalEntries = (results: readonly RecordWriteResult[]): Array<[string, string]> => {
+    const at = clock();
+    return results.flatMap((r): Array<[string, string]> => {
+      const change = byId.get(r.accountId);
+      if (!change) return [];
+      const failure = r.success
+        ? failures.has(r.accountId) ? null : undefined
+        : JSON.stringify(recordFailed(failures.get(r.accountId), { statusCode: r.statusCode ?? 'UNKNOWN', message: r.message ?? 'no message' }, at));
+      const e: JournalEntry = {
+        at: at.toISOString(), modelVersion: modelVersions.get(r.accountId) ?? null, diffs: change.diffs, values: change.values,
+        success: r.success, statusCode: r.statusCode, message: r.message, ...(failure === undefined ? {} : { failure }),
+      };
+      return [[r.accountId, JSON.stringify(e)]];
+    });
+  };
+  const counted = async (results: readonly RecordWriteResult[] = []): Promise<void> => {
+    const calls = session.calls() - summary.apiCalls;
     summary.apiCalls = session.calls();
+    await ctx.state.addApiCalls(today, calls);
+    await ctx.runs.journalWrites(runId, journalEntries(results), calls);
   };
   const finish = async (counters: Record<string, number>): Promise<void> => {
     await counted();
-    await ctx.runs.set(runId, { 'apiCalls.writeback': summary.apiCalls, manualEdits: summary.manualEdits, waitingRetry: summary.waitingRetry, 'ms.writeback': Date.now() - started, ...counters });
+    await ctx.runs.set(runId, { 'apiCalls.writeback': journal.apiCalls + summary.apiCalls, manualEdits: summary.manualEdits, waitingRetry: summary.waitingRetry, 'ms.writeback': Date.now() - started, ...counters });
   };
   const limitExceeded = async (err: BudgetError): Promise<never> => {
     await ctx.state.setSetting(LIMIT_EXCEEDED_SETTING, JSON.stringify({ at: clock().toISOString(), runId, message: err.message }));
@@ -227,9 +278,11 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
     specs = typed;
     planned = await planWriteback(ctx, specs);
     summary.planned = planned.changes.length;
-    due = planned.changes.filter((c) => !waitingIds.has(c.accountId));
+    due = paused ? [] : unsettled(planned).filter((c) => !waitingIds.has(c.accountId));
+    byId = new Map(due.map((c) => [c.accountId, c]));
+    modelVersions = planned.modelVersions;
   }
-  const { accounts, modelVersions } = planned;
+  const { accounts } = planned;
 
   // The API budget: a share of the org's daily requests, read from /limits before writing.
   let limits;
@@ -247,6 +300,17 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
   summary.deferred = plan.deferred.length;
   await log(plan.deferred.map((c) => entry(c.accountId, 'skipped', `deferred to the next run: the API budget (${Math.round(budget.share * 100)}% of ${budget.max} daily requests, ${budget.usedToday} used today) is spent; would write ${describeChange(c)}`)));
 
+  // Each batch's answers are journaled as soon as they arrive.
+  const sendCollections = async (changes: readonly AccountChange[]): Promise<{ results: RecordWriteResult[]; stopped: BudgetError | null }> => {
+    const out: RecordWriteResult[] = [];
+    for (const batch of chunk(changes, batchSize)) {
+      const sent = await writeAccounts(conn, batch, batchSize);
+      out.push(...sent.results);
+      await counted(sent.results);
+      if (sent.stopped) return { results: out, stopped: sent.stopped };
+    }
+    return { results: out, stopped: null };
+  };
   let results: RecordWriteResult[] = [];
   let stopped: BudgetError | null = null;
   if (plan.mode === 'bulk') {
@@ -256,67 +320,56 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
       if (err instanceof BudgetError) return limitExceeded(err);
       throw err;
     }
+    await counted(results);
   } else if (plan.mode === 'collections') {
-    const first = await writeAccounts(conn, plan.send, batchSize);
-    results = first.results;
-    stopped = first.stopped;
+    ({ results, stopped } = await sendCollections(plan.send));
     // Lock contention is transient: retry the locked records within the run, budget allowing.
     for (const waitMs of LOCK_RETRY_WAITS_MS) {
       if (stopped) break;
-      await counted();
       const locked = new Set(results.filter((r) => r.statusCode === 'UNABLE_TO_LOCK_ROW').map((r) => r.accountId));
       if (locked.size === 0 || allowance({ ...budget, usedToday: await ctx.state.apiCallsOn(today) }) < Math.ceil(locked.size / batchSize)) break;
       await sleep(waitMs);
-      const retried = await writeAccounts(conn, plan.send.filter((c) => locked.has(c.accountId)), batchSize);
+      const retried = await sendCollections(plan.send.filter((c) => locked.has(c.accountId)));
       stopped = retried.stopped;
       const again = new Map(retried.results.map((r) => [r.accountId, r]));
       results = results.map((r) => again.get(r.accountId) ?? r);
     }
   }
-  await counted();
 
-  const at = clock();
-  const byId = new Map(due.map((c) => [c.accountId, c]));
+  // Settle every answer of this run, the earlier attempts' included: log, audit, the Account
+  // record, what was last written, the retry state. An earlier answer whose audit is already in
+  // place was settled before the crash: it is neither logged nor audited again (the rest is idempotent).
+  const settled = new Map(earlier);
+  for (const [id, text] of journalEntries(results)) settled.set(id, journalEntrySchema.parse(JSON.parse(text)));
+  const audited = new Set<string>();
+  for (const id of earlier.keys()) if ((await ctx.state.writes(id, 50)).some((w) => w.runId === runId)) audited.add(id);
   const updatedAccounts: SalesforceAccount[] = [];
   const written: Array<[string, Record<string, unknown>]> = [];
   const failureUpdates: Array<[string, string | null]> = [];
-  for (const r of results) {
-    const change = byId.get(r.accountId);
-    const account = accounts.get(r.accountId);
-    if (!change || !account) continue;
-    const modelVersion = modelVersions.get(r.accountId) ?? null;
-    const audit: WriteAudit[] = change.diffs.map((d) => ({
-      at: at.toISOString(),
-      runId,
-      modelVersion,
-      field: d.field,
-      old: d.old,
-      new: d.new,
-      outcome: r.success ? 'written' : 'failed',
-      error: r.success ? null : `${r.statusCode}: ${r.message}`,
-    }));
-    await ctx.state.appendWrites(r.accountId, audit);
-    if (r.success) {
+  const logLines: NewLogEntry[] = [];
+  const audits: Array<[string, WriteAudit[]]> = [];
+  for (const [accountId, e] of [...settled].sort(([a], [b]) => a.localeCompare(b))) {
+    const account = accounts.get(accountId);
+    if (!account) continue;
+    if (e.success) {
       summary.accountsWritten += 1;
-      summary.fieldsWritten += change.diffs.length;
-      updatedAccounts.push({ ...account, fields: { ...account.fields, ...change.values } });
-      written.push([r.accountId, change.values]);
-      if (failures.has(r.accountId)) failureUpdates.push([r.accountId, null]);
-    } else {
-      summary.failures += 1;
-      failureUpdates.push([r.accountId, JSON.stringify(recordFailed(failures.get(r.accountId), { statusCode: r.statusCode ?? 'UNKNOWN', message: r.message ?? 'no message' }, at))]);
+      summary.fieldsWritten += e.diffs.length;
+      updatedAccounts.push({ ...account, fields: { ...account.fields, ...e.values } });
+      written.push([accountId, e.values]);
+    } else summary.failures += 1;
+    if (e.failure !== undefined) failureUpdates.push([accountId, e.failure]);
+    if (audited.has(accountId)) continue;
+    const error = e.success ? null : `${e.statusCode}: ${e.message}`;
+    audits.push([accountId, e.diffs.map((d) => ({ at: e.at, runId, modelVersion: e.modelVersion, field: d.field, old: d.old, new: d.new, outcome: e.success ? 'written' : 'failed', error }))]);
+    if (e.success) logLines.push(entry(accountId, 'written', `wrote ${e.diffs.map((d) => `${d.field} ${show(d.old)} -> ${show(d.new)}`).join('; ')}${plan.mode === 'bulk' ? ' (Bulk API)' : ''}`));
+    else {
+      const retry = e.failure ? recordFailureSchema.parse(JSON.parse(e.failure)).nextAttemptAt : 'the next run';
+      logLines.push(entry(accountId, 'failed', `Salesforce refused the update: ${e.statusCode}: ${e.message} (retried after ${retry})`));
     }
   }
   // A failed record keeps its difference, so a later run tries it again after its backoff.
-  await log(
-    results.map((r) => {
-      const change = byId.get(r.accountId);
-      if (r.success) return entry(r.accountId, 'written', `wrote ${(change?.diffs ?? []).map((d) => `${d.field} ${show(d.old)} -> ${show(d.new)}`).join('; ')}${plan.mode === 'bulk' ? ' (Bulk API)' : ''}`);
-      const next = failureUpdates.find(([id]) => id === r.accountId)?.[1];
-      const retry = next ? recordFailureSchema.parse(JSON.parse(next)).nextAttemptAt : 'the next run';
-      return entry(r.accountId, 'failed', `Salesforce refused the update: ${r.statusCode}: ${r.message} (retried after ${retry})`);
-    }),
-  );
+  await log(logLines);
+  for (const [accountId, audit] of audits) await ctx.state.appendWrites(accountId, audit);
   if (updatedAccounts.length > 0) await ctx.records.upsert('salesforce.account', updatedAccounts);
   if (written.length > 0) await ctx.state.saveLastWritten(written);
   if (failureUpdates.length > 0) await ctx.state.saveWriteFailures(failureUpdates);
@@ -326,25 +379,29 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
     await finish({ accountsWritten: summary.accountsWritten, fieldsWritten: summary.fieldsWritten, writeFailures: summary.failures, deferredWrites: plan.deferred.length + unsent.length, 'budget.max': budget.max, 'budget.remaining': 0, 'budget.allowance': 0 });
     return limitExceeded(stopped);
   }
-  if (results.length > 0) await ctx.state.setSetting(LIMIT_EXCEEDED_SETTING, '');
+  if (settled.size > 0) await ctx.state.setSetting(LIMIT_EXCEEDED_SETTING, '');
 
-  // Alerts for the CSM, judged on what was actually written.
-  const alerts = results
-    .filter((r) => r.success)
-    .flatMap((r) => {
-      const account = accounts.get(r.accountId);
-      const change = byId.get(r.accountId);
-      if (!account || !change) return [];
-      // Alerts read Tidemark's own field names, whatever Salesforce fields they are mapped to.
-      const logical = (fields: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(specs.map((spec) => [keyOf(spec), fields[spec.name]]));
-      return healthAlerts({ accountId: account.id, accountName: account.name, current: logical(account.fields), desired: logical({ ...account.fields, ...change.values }) }, { dropPoints: ctx.options.alertDropPoints ?? 15 });
-    });
-  let alertsCreated = 0;
-  if (alerts.length > 0) {
-    const delivery = await createAlertTasks(conn, alerts, (id) => accounts.get(id)?.csmId ?? accounts.get(id)?.ownerId ?? null, ctx.now().toISOString().slice(0, 10));
-    alertsCreated = delivery.created;
-    if (ctx.options.alertWebhookUrl) await postAlertWebhook(ctx.options.alertWebhookUrl, alerts, (id) => accounts.get(id)?.name ?? id, ctx.log);
-    await log(alerts.map((a) => entry(a.accountId, 'info', `alert: ${a.subject}`)));
+  // Alerts for the CSM, judged on what was actually written (once per run: the journal says when they went out).
+  let alertsCreated = journal.flags.alerts ?? 0;
+  if (journal.flags.alerts === undefined) {
+    const alerts = [...settled]
+      .filter(([, e]) => e.success)
+      .flatMap(([accountId, e]) => {
+        const account = accounts.get(accountId);
+        if (!account) return [];
+        // The values before the write (the stored Account may already carry the new ones).
+        const before = { ...account.fields, ...Object.fromEntries(e.diffs.map((d) => [d.field, d.old])) };
+        // Alerts read Tidemark's own field names, whatever Salesforce fields they are mapped to.
+        const logical = (fields: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(specs.map((spec) => [keyOf(spec), fields[spec.name]]));
+        return healthAlerts({ accountId: account.id, accountName: account.name, current: logical(before), desired: logical({ ...before, ...e.values }) }, { dropPoints: ctx.options.alertDropPoints ?? 15 });
+      });
+    if (alerts.length > 0) {
+      const delivery = await createAlertTasks(conn, alerts, (id) => accounts.get(id)?.csmId ?? accounts.get(id)?.ownerId ?? null, ctx.now().toISOString().slice(0, 10));
+      alertsCreated = delivery.created;
+      await ctx.runs.setJournalFlag(runId, 'alerts', alertsCreated);
+      if (ctx.options.alertWebhookUrl) await postAlertWebhook(ctx.options.alertWebhookUrl, alerts, (id) => accounts.get(id)?.name ?? id, ctx.log);
+      await log(alerts.map((a) => entry(a.accountId, 'info', `alert: ${a.subject}`)));
+    } else await ctx.runs.setJournalFlag(runId, 'alerts', 0);
   }
   await finish({
     alertTasks: alertsCreated,
