@@ -9,7 +9,7 @@
 import { AuthError, ConfigError, RateLimitError, TidemarkError, TransientError } from '../../src/contracts/errors.ts';
 import { redactUrl, retryAfterMs } from '../../src/sources/http.ts';
 import { MIXPANEL_AUTH_HINT } from './config.ts';
-import { readJsonLines, type JsonLine } from './jsonl-reader.ts';
+import { parseJsonLine, readLineBatches, type LineBatch } from './jsonl-reader.ts';
 
 export interface ExportRequest {
   url: string;
@@ -58,8 +58,8 @@ async function* watched(body: AsyncIterable<Uint8Array>, onChunk: () => void): A
   }
 }
 
-/** Opens the export and yields its lines; typed errors as described above. */
-export async function* streamExport(req: ExportRequest): AsyncGenerator<JsonLine> {
+/** Opens the export and yields its lines, a batch per body chunk; typed errors as described above. */
+export async function* streamExport(req: ExportRequest): AsyncGenerator<LineBatch> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let timedOut = '';
@@ -86,10 +86,10 @@ export async function* streamExport(req: ExportRequest): AsyncGenerator<JsonLine
     if (!res.body) return;
     arm(req.idleTimeoutMs, `no data for ${req.idleTimeoutMs} ms`);
     try {
-      for await (const line of readJsonLines(watched(res.body, () => arm(req.idleTimeoutMs, `no data for ${req.idleTimeoutMs} ms`)), 'mixpanel')) {
-        const failure = line.line === 1 ? errorLine(line.value) : null;
+      for await (const batch of readLineBatches(watched(res.body, () => arm(req.idleTimeoutMs, `no data for ${req.idleTimeoutMs} ms`)), 'mixpanel')) {
+        const failure = batch.lines[0] === 1 ? errorLine(parseJsonLine(batch.texts[0] as string)) : null;
         if (failure) throw failure;
-        yield line;
+        yield batch;
       }
     } catch (err) {
       if (timedOut && !(err instanceof TidemarkError && err.kind !== 'transient')) throw new TransientError(`Mixpanel export stalled (${timedOut}); it will be read again`, { cause: err });

@@ -1,7 +1,11 @@
 /**
- * Streams a JSON Lines body line by line in constant memory (lines split across chunks are
- * joined). A "terminated early" line or a cut-off body is a TransientError (the export is read
- * again); a complete but malformed line is handed to the caller to quarantine.
+ * Streams a JSON Lines body in constant memory (lines split across chunks are joined). A
+ * "terminated early" line or a cut-off body is a TransientError (the export is read again); a
+ * complete but malformed line is handed to the caller to quarantine.
+ *
+ * `readLineBatches` hands out the complete lines of each chunk at once (the export reader's hot
+ * path: one await per chunk, not per line, and lines are slices of the decoded chunk);
+ * `readJsonLines` is the same stream line by line with each line parsed.
  */
 import { TransientError } from '../../src/contracts/errors.ts';
 
@@ -12,7 +16,13 @@ export interface JsonLine {
   value: unknown;
 }
 
-function parse(text: string): unknown {
+/** Non-blank lines, trimmed, with their 1-based line numbers in the body. */
+export interface LineBatch {
+  texts: string[];
+  lines: number[];
+}
+
+export function parseJsonLine(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -20,22 +30,42 @@ function parse(text: string): unknown {
   }
 }
 
-export async function* readJsonLines(body: AsyncIterable<Uint8Array>, upstream = 'mixpanel'): AsyncGenerator<JsonLine> {
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
+export async function* readLineBatches(body: AsyncIterable<Uint8Array>, upstream = 'mixpanel'): AsyncGenerator<LineBatch> {
   const decoder = new TextDecoder();
   let rest = '';
   let line = 0;
-  const emit = function* (text: string): Generator<JsonLine> {
+  let batch: LineBatch = { texts: [], lines: [] };
+  /** Adds one line; true when it is the "terminated early" marker. */
+  const add = (raw: string): boolean => {
     line += 1;
-    const trimmed = text.trim();
-    if (trimmed === '') return;
-    if (trimmed === 'terminated early') throw new TransientError(`${upstream} export terminated early after ${line - 1} lines: it will be read again`);
-    yield { line, text: trimmed, value: parse(trimmed) };
+    // An event line starts with { and ends with }: no trim needed (the common case).
+    const text = raw.charCodeAt(0) === OPEN_BRACE && raw.charCodeAt(raw.length - 1) === CLOSE_BRACE ? raw : raw.trim();
+    if (text === '') return false;
+    if (text === 'terminated early') return true;
+    batch.texts.push(text);
+    batch.lines.push(line);
+    return false;
   };
+  const terminated = (): TransientError => new TransientError(`${upstream} export terminated early after ${line - 1} lines: it will be read again`);
   try {
     for await (const chunk of body) {
-      const parts = (rest + decoder.decode(chunk, { stream: true })).split('\n');
-      rest = parts.pop() ?? '';
-      for (const part of parts) yield* emit(part);
+      const text = rest + decoder.decode(chunk, { stream: true });
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+        if (add(text.slice(from, nl))) {
+          if (batch.texts.length > 0) yield batch;
+          throw terminated();
+        }
+        from = nl + 1;
+      }
+      rest = text.slice(from);
+      if (batch.texts.length > 0) {
+        yield batch;
+        batch = { texts: [], lines: [] };
+      }
     }
   } catch (err) {
     if (err instanceof TransientError) throw err;
@@ -43,10 +73,19 @@ export async function* readJsonLines(body: AsyncIterable<Uint8Array>, upstream =
   }
   rest += decoder.decode();
   if (rest.trim() !== '') {
-    const value = parse(rest.trim());
-    if (value === undefined && rest.trim() !== 'terminated early') {
+    if (rest.trim() !== 'terminated early' && parseJsonLine(rest.trim()) === undefined) {
       throw new TransientError(`${upstream} export body ends in a partial line (truncated after ${line} lines): it will be read again`);
     }
-    yield* emit(rest);
+    if (add(rest)) throw terminated();
+    yield batch;
+  }
+}
+
+export async function* readJsonLines(body: AsyncIterable<Uint8Array>, upstream = 'mixpanel'): AsyncGenerator<JsonLine> {
+  for await (const batch of readLineBatches(body, upstream)) {
+    for (let i = 0; i < batch.texts.length; i += 1) {
+      const text = batch.texts[i] as string;
+      yield { line: batch.lines[i] as number, text, value: parseJsonLine(text) };
+    }
   }
 }

@@ -167,7 +167,7 @@ describe('day aggregation memory', () => {
   it('holds one bucket per (day, distinct_id, account) however many events arrive', () => {
     const agg = new DayAggregator('account_id');
     const base = at('2026-11-19T00:00:00Z');
-    for (let i = 0; i < 200_000; i += 1) agg.add({ event: `e${i % 3}`, properties: { time: base + (i % 86_400), distinct_id: `u${i % 50}`, $insert_id: `i${i}` } }, `k${i}`);
+    for (let i = 0; i < 200_000; i += 1) agg.add({ event: `e${i % 3}`, properties: { time: base + (i % 86_400), distinct_id: `u${i % 50}`, $insert_id: `i${i}` } });
     const day = agg.take('2026-11-19');
     expect(day).toHaveLength(50);
     expect(day.reduce((n, r) => n + r.eventCount, 0)).toBe(200_000);
