@@ -21,21 +21,42 @@ export interface ColumnMapping {
 export const DEFAULT_COLUMNS: ColumnMapping = { id: 'id', email: 'email', score: 'score', comment: 'comment', submittedAt: 'submitted_at', accountId: 'account_id' };
 
 const optionalText = z
-  .union([z.string(), z.number(), z.null(), z.undefined()])
+  .union([z.string(), z.number(), z.null(), z.undefined()], { error: 'must be text, a number or empty' })
   .transform((v) => (v === null || v === undefined || String(v).trim() === '' ? null : String(v).trim()));
 
+const SCORE_MESSAGE = 'score must be a whole number from 0 to 10';
+const DATE_MESSAGE = 'submitted_at must be an ISO-8601 date-time';
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * An ISO-8601 date or date-time as UTC ISO text, or null. Stricter than Date.parse, which takes
+ * "1" or "Nov 1" (a shifted column would land as a date in 2001), rolls 2026-02-30 over to March
+ * and reads a date-time without zone in the machine's zone: here that is UTC.
+ */
+export function isoDateTime(text: string): string | null {
+  const m = ISO_DATE.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, time, zone] = m;
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return null;
+  const ms = time === undefined ? day.getTime() : Date.parse(`${y}-${mo}-${d}T${time}${zone ?? 'Z'}`);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+// Every failure names the field and what it takes (a union's own "Invalid input" would not).
+const ID_MESSAGE = 'id is empty: give each response a non-empty id (text or number)';
 const rowSchema = z.object({
-  id: z.union([z.string().trim().min(1, 'id is empty'), z.number()]).transform(String),
+  id: z.union([z.string().trim().min(1, ID_MESSAGE), z.number()], { error: ID_MESSAGE }).transform(String),
   email: optionalText,
-  score: z.union([z.number(), z.string().trim().regex(/^\d{1,2}$/, 'score must be a whole number from 0 to 10').transform(Number)]).pipe(
-    z.number().int('score must be a whole number from 0 to 10').min(0, 'score must be from 0 to 10').max(10, 'score must be from 0 to 10'),
+  score: z.union([z.number(), z.string().trim().regex(/^\d{1,2}$/).transform(Number)], { error: SCORE_MESSAGE }).pipe(
+    z.number().int(SCORE_MESSAGE).min(0, SCORE_MESSAGE).max(10, SCORE_MESSAGE),
   ),
   comment: optionalText,
-  submittedAt: z
-    .string()
-    .trim()
-    .refine((v) => !Number.isNaN(Date.parse(v)), 'submitted_at must be an ISO-8601 date-time')
-    .transform((v) => new Date(v).toISOString()),
+  submittedAt: z.string({ error: DATE_MESSAGE }).transform((v, ctx) => {
+    const iso = isoDateTime(v);
+    if (iso === null) ctx.addIssue({ code: 'custom', message: DATE_MESSAGE });
+    return iso ?? '';
+  }),
   accountId: optionalText,
 });
 

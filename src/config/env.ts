@@ -78,13 +78,18 @@ export const SECRET_SETTINGS = [
   'SALESFORCE_REFRESH_TOKEN', 'TIDEMARK_ALERT_WEBHOOK_URL', 'ZENDESK_API_TOKEN', 'ZENDESK_OAUTH_TOKEN', 'MIXPANEL_SERVICE_SECRET',
 ] as const satisfies ReadonlyArray<keyof Env>;
 
+/** A URL's user and password (redis://:password@host) are a secret even in a non-secret setting. */
+function withoutUserInfo(value: string): string {
+  return value.replace(/\/\/\S*@/g, '//***@');
+}
+
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
       const raw = source[name];
-      const shown = raw === undefined || (SECRET_SETTINGS as readonly string[]).includes(name) ? '' : ` (got ${JSON.stringify(raw)})`;
+      const shown = raw === undefined || (SECRET_SETTINGS as readonly string[]).includes(name) ? '' : ` (got ${JSON.stringify(withoutUserInfo(raw))})`;
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);

@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from '../contracts/errors.ts';
 
 export const sandboxStateSchema = z.object({
   redisUrl: z.string(),
@@ -30,7 +31,13 @@ export function writeSandboxState(state: SandboxState, path = sandboxStatePath()
 
 export function readSandboxState(path = sandboxStatePath()): SandboxState | null {
   if (!existsSync(path)) return null;
-  const parsed = sandboxStateSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new ConfigError(`${path} is not valid JSON: restart the sandbox (npm start), or delete the file to use the environment only`);
+  }
+  const parsed = sandboxStateSchema.safeParse(data);
   return parsed.success ? parsed.data : null;
 }
 

@@ -1,4 +1,7 @@
-/** `surveys import FILE` with a column mapping: good rows land, bad rows are reported by line. */
+/**
+ * `surveys import FILE` with a column mapping: good rows land, bad rows are reported by line. Flag
+ * handling found by fuzzing: inherited names are no fields, a column may contain "=", a directory is no file.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { RecordStore } from '../../src/store/record-store.ts';
 import { dropPrefix, testRedis, uniquePrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
+import { runCli } from '../helpers/fuzz-checks.ts';
 
 const redis = testRedis();
 const prefix = uniquePrefix('surveys');
@@ -36,5 +40,33 @@ describe('surveys import', () => {
         else process.env[k] = v;
       }
     }
+  });
+});
+
+const run = (args: string[]): Promise<{ code: number; text: string }> => runCli(prefix, args);
+
+describe('surveys import flags', () => {
+  const file = join(dir, 'flags.csv');
+  writeFileSync(file, 'id,a=b,submitted_at\nq1,9,2026-11-01T00:00:00Z\n');
+
+  it('refuses inherited object names as fields (toString, __proto__, constructor)', async () => {
+    for (const field of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      const r = await run(['surveys', 'import', file, '--map', `${field}=x`]);
+      expect(r.code, field).toBe(2);
+      expect(r.text).toMatch(/give FIELD=COLUMN with FIELD one of id, email, score/);
+    }
+  });
+
+  it('keeps everything after the first "=" as the column name', async () => {
+    const r = await run(['surveys', 'import', file, '--map', 'score=a=b']);
+    expect(r.text).toMatch(/1 responses imported/);
+    expect(r.code).toBe(0);
+    expect((await new RecordStore(redis, prefix).get('surveys.response', 'q1'))?.score).toBe(9);
+  });
+
+  it('refuses a directory with a usage error', async () => {
+    const r = await run(['surveys', 'import', dir]);
+    expect(r.code).toBe(2);
+    expect(r.text).toMatch(/is not a file/);
   });
 });

@@ -27,6 +27,11 @@ describe('environment configuration', () => {
     }
   });
 
+  it('hides the password of a URL setting it echoes (found by fuzzing: REDIS_URL was shown whole)', () => {
+    expect(() => loadEnv({ REDIS_URL: 'redis://:hunter2pass@127.0.0.1:99999' })).toThrow(/REDIS_URL: .*\(got "redis:\/\/\*\*\*@127\.0\.0\.1:99999"\)/);
+    expect(() => loadEnv({ REDIS_URL: 'redis://user:hunter2pass@[::1' })).not.toThrow(/hunter2pass/);
+  });
+
   it('treats blank optional settings as unset', () => {
     const env = loadEnv({ SALESFORCE_CLIENT_ID: '  ', ZENDESK_URL: '' });
     expect(env.SALESFORCE_CLIENT_ID).toBeUndefined();

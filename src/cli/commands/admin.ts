@@ -1,5 +1,5 @@
 /** Small admin commands: reset, writeback pause|resume, tokens create, writes, unmatched, surveys import. */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clearPrefix } from '../../store/redis.ts';
@@ -109,12 +109,16 @@ export async function surveysCommand(argv: string[], io: CliIO): Promise<number>
   const usage = 'usage: surveys import FILE [--format csv|jsonl] [--map FIELD=COLUMN ...] (fields: id, email, score, comment, submittedAt, accountId)';
   if (positionals[0] !== 'import' || !file) throw new UsageError(usage);
   if (!existsSync(file)) throw new UsageError(`${file} does not exist`);
+  if (!statSync(file).isFile()) throw new UsageError(`${file} is not a file`);
   const format = (values.format ?? (extname(file).toLowerCase() === '.csv' ? 'csv' : 'jsonl')) as 'csv' | 'jsonl';
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
   const mapping: Partial<ColumnMapping> = {};
   for (const pair of values.map ?? []) {
-    const [field, column] = pair.split('=');
-    if (!field || !column || !(field in DEFAULT_COLUMNS)) throw new UsageError(`--map ${pair}: give FIELD=COLUMN with FIELD one of ${Object.keys(DEFAULT_COLUMNS).join(', ')}`);
+    const eq = pair.indexOf('=');
+    const field = eq > 0 ? pair.slice(0, eq) : '';
+    const column = eq > 0 ? pair.slice(eq + 1) : '';
+    // Object.hasOwn: "toString" or "__proto__" are in every object, and are no fields.
+    if (!field || !column || !Object.hasOwn(DEFAULT_COLUMNS, field)) throw new UsageError(`--map ${pair}: give FIELD=COLUMN with FIELD one of ${Object.keys(DEFAULT_COLUMNS).join(', ')}`);
     mapping[field as keyof ColumnMapping] = column;
   }
   return withContext(async (ctx) => {

@@ -20,7 +20,7 @@ describe('survey CSV import', () => {
     expect(records[1]?.comment).toBe('multi\r\nline "quoted"');
     expect(records[1]?.accountId).toBe('001000000000001AAA');
     expect(errors.map((e) => e.line)).toEqual([3, 6, 7, 8]);
-    expect(errors[0]?.reason).toMatch(/score must be from 0 to 10/);
+    expect(errors[0]?.reason).toMatch(/score must be a whole number from 0 to 10/);
     expect(errors[1]?.reason).toMatch(/id/);
     expect(errors[2]?.reason).toMatch(/submitted_at must be an ISO-8601/);
     expect(errors[3]?.reason).toMatch(/expected 6 columns, found 3/);
