@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { bareParse, realPath, writeEvents } from './ingest.ts';
 import { benchIdentity } from './identity.ts';
 import { benchWriteback } from './writeback.ts';
+import { benchWebhook } from './webhook.ts';
 import { benchEndToEnd, formatEndToEnd, generateShape, shapeFor } from './end-to-end.ts';
 import { benchScale, formatScale } from './scale.ts';
 
@@ -62,6 +63,12 @@ try {
     const rows = await benchWriteback(join(root, 'wb'), Number(values.accounts), [0, 0.01, 0.1, 1]);
     console.log(`\nwrite-back, ${values.accounts} accounts (sObject Collections):`);
     for (const r of rows) console.log(`  ${(r.share * 100).toFixed(0).padStart(3)}% changed: ${r.changed} accounts, ${r.calls} calls, minimum ${r.minimum} -> ratio ${r.minimum === 0 ? (r.calls === 0 ? '1.00 (zero calls)' : 'over') : (r.calls / r.minimum).toFixed(2)}`);
+  }
+  if (want('webhook')) {
+    // N signed responses (1% of them sent twice, as a retrying survey tool would), C in flight.
+    const r = await benchWebhook({ redisUrl, prefix: `tmbench:${process.pid}:webhook`, responses: 20_000, concurrency: 32, repeats: 200 });
+    console.log(`\nsurvey webhook, ${r.sent} requests (${r.distinct} distinct responses), 32 in flight: ${(r.ms / 1000).toFixed(2)} s, ${Math.round(r.perSecond)} responses/s; statuses ${JSON.stringify(r.statuses)}; stored ${r.stored} of ${r.distinct}, lost ${r.lost}`);
+    console.log(`  ratio rate/1000: ${(r.perSecond / 1000).toFixed(2)} (target >= 1.0, with stored = distinct and lost = 0)`);
   }
   const e2e = wantLong('e2e', values['e2e-accounts']);
   const scale = wantLong('scale', values['scale-workers']);
