@@ -1,33 +1,71 @@
 /**
- * Mixpanel ingest through the real path (emulator HTTP export -> streaming reader -> per-day
- * aggregation -> Redis upserts) against the bare limit on the same file (read it and JSON.parse
- * each line, nothing else). Memory is the peak RSS growth sampled during each phase.
+ * Mixpanel ingest through the real path against the bare limit on the same file (read it and
+ * JSON.parse each line, nothing else).
+ *
+ * Real path: the Mixpanel emulator in its own process serves the raw export over HTTP (gzip) ->
+ * connectors/mixpanel streaming reader, raw event check, per-day aggregation with exact
+ * de-duplication -> RecordStore.upsert of each day page into Redis -> the page's activities
+ * resolved to accounts with the identity rules (src/identity; profiles resolved first, as the
+ * resolve stage orders them) -> the usage signals of every account the activities resolved to
+ * (src/signals computeSignals). Memory is the peak RSS growth sampled every 20 ms.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { spawn } from 'node:child_process';
 import { mixpanelConfigSchema } from '../connectors/mixpanel/config.ts';
 import { activitiesStream } from '../connectors/mixpanel/streams/activities.ts';
+import type { MixpanelActivity, MixpanelProfile, SalesforceAccount } from '../src/contracts/records.ts';
+import { buildIdentityIndex, parentsOf, resolveAll, resolveOne, toSalesforceId18, type IdentityIndex, type Parents } from '../src/identity/index.ts';
+import { computeSignals } from '../src/signals/compute-signals.ts';
+import type { AccountBundle } from '../src/signals/account-bundle.ts';
 import { LineWriter } from '../src/sandbox/generator/line-writer.ts';
 import { RecordStore } from '../src/store/record-store.ts';
 import { connectRedis, clearPrefix } from '../src/store/redis.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 
 export const NOW = new Date('2026-11-20T12:00:00Z');
+const ACCOUNTS = 500;
 
-/** Events of `users` people, about 8 per person-day (a busy product's rhythm), over `days` days before NOW. */
+const accountId = (n: number): string => toSalesforceId18(`001BENCH${String(n).padStart(7, '0')}`) as string;
+/** The account of bench user k: every user works at one of ACCOUNTS companies. */
+const accountOfUser = (k: number): number => k % ACCOUNTS;
+
+/**
+ * Events of `users` people, about 8 per person-day (a busy product's rhythm), over `days` days
+ * before NOW, in time order; a third carry their account's id (the explicit rule), the rest
+ * resolve through their profile's email domain. Also writes the accounts and profiles the
+ * resolve step reads (bench/accounts.json, mixpanel/profiles.jsonl).
+ */
 export async function writeEvents(dir: string, events: number, users = 5_000, days = 30): Promise<string> {
   await mkdir(join(dir, 'mixpanel'), { recursive: true });
   await writeFile(join(dir, 'manifest.json'), JSON.stringify({ name: 'bench', generatedAt: NOW.toISOString() }));
+  await writeFile(join(dir, 'bench-identity.json'), JSON.stringify({ users, accounts: ACCOUNTS }));
+  const profiles = new LineWriter(join(dir, 'mixpanel', 'profiles.jsonl'));
+  for (let k = 0; k < users; k += 1) await profiles.write({ $distinct_id: `user-${k}`, $properties: { $email: `person${k}@company${accountOfUser(k)}.com` } });
+  await profiles.close();
   const w = new LineWriter(join(dir, 'mixpanel', 'events.jsonl'));
   const start = NOW.getTime() / 1000 - (days - 1) * 86400;
   for (let i = 0; i < events; i += 1) {
-    await w.write({ event: `feature_${i % 12}`, properties: { time: Math.floor(start + ((i * (days - 1) * 86400) / events)), distinct_id: `user-${Math.floor(i / 8) % users}`, $insert_id: `ins-${i}`, account_id: i % 3 === 0 ? '001000000000001AAA' : undefined, $browser: 'Chrome', $os: 'Linux' } });
+    const user = Math.floor(i / 8) % users;
+    await w.write({ event: `feature_${i % 12}`, properties: { time: Math.floor(start + ((i * (days - 1) * 86400) / events)), distinct_id: `user-${user}`, $insert_id: `ins-${i}`, account_id: i % 3 === 0 ? accountId(accountOfUser(user)) : undefined, $browser: 'Chrome', $os: 'Linux' } });
   }
   await w.close();
   return join(dir, 'mixpanel', 'events.jsonl');
+}
+
+/** The CRM side the resolve step needs: accounts with websites, and the users' profiles (already pulled). */
+async function identityInputs(dir: string): Promise<{ index: IdentityIndex; profiles: Parents; accounts: Map<string, SalesforceAccount> }> {
+  const { users, accounts: count } = JSON.parse(await readFile(join(dir, 'bench-identity.json'), 'utf8')) as { users: number; accounts: number };
+  const accounts: SalesforceAccount[] = Array.from({ length: count }, (_, n) => ({
+    kind: 'salesforce.account', id: accountId(n), name: `Company ${n}`, website: `https://www.company${n}.com`, emailDomains: [], licensedSeats: 20, renewalDate: null,
+    ownerId: null, csmId: null, industry: null, employees: 200, isDeleted: false, masterRecordId: null, modstamp: '2026-01-01T00:00:00Z', fields: {},
+  }));
+  const index = buildIdentityIndex({ accounts, contacts: [], zendeskOrganizations: [], manualRules: [] });
+  const mixpanelProfiles: MixpanelProfile[] = Array.from({ length: users }, (_, k) => ({ kind: 'mixpanel.profile', id: `user-${k}`, email: `person${k}@company${accountOfUser(k)}.com`, accountId: null }));
+  const profiles = resolveAll(index, { zendeskOrganizations: [], zendeskUsers: [], zendeskTickets: [], mixpanelProfiles, mixpanelActivities: [], surveyResponses: [] });
+  return { index, profiles: parentsOf(profiles), accounts: new Map(accounts.map((a) => [a.id, a])) };
 }
 
 function rssSampler(): { stop(): number } {
@@ -57,8 +95,18 @@ export async function bareParse(file: string): Promise<{ ms: number; lines: numb
   return { ms: performance.now() - started, lines };
 }
 
+/** CPU seconds a process has used so far (Linux /proc; null elsewhere). */
+async function cpuSecondsOf(pid: number | undefined): Promise<number | null> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** The Mixpanel emulator in a child process, as the remote API would be. */
-async function startRemoteEmulator(dir: string): Promise<{ url: string; stop(): void }> {
+async function startRemoteEmulator(dir: string): Promise<{ url: string; cpuSeconds(): Promise<number | null>; stop(): void }> {
   // node --import tsx directly (no tsx wrapper process); TIDEMARK_BENCH_EMULATOR_NODE_ARGS adds
   // node flags to the emulator process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
   const extra = (process.env.TIDEMARK_BENCH_EMULATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -67,27 +115,138 @@ async function startRemoteEmulator(dir: string): Promise<{ url: string; stop(): 
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`emulator process exited with ${code}`)));
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, cpuSeconds: () => cpuSecondsOf(child.pid), stop: () => child.kill('SIGTERM') };
 }
 
-export async function realPath(dir: string, redisUrl: string, prefix: string, days = 30): Promise<{ ms: number; activities: number; peakRssBytes: number }> {
+export interface RealPathResult {
+  ms: number;
+  /** Day activities landed in Redis. */
+  activities: number;
+  /** Activities resolved to an account, and the accounts whose usage signals were computed. */
+  resolved: number;
+  accountsUpdated: number;
+  /** Sum of events30d over the updated accounts (a check that the signals saw the events). */
+  events30d: number;
+  peakRssBytes: number;
+  /** CPU the emulator process spent during the measurement, and the measuring process. */
+  emulatorCpuSeconds: number | null;
+  clientCpuSeconds: number;
+  phases: { pullMs: number; upsertMs: number; resolveMs: number; signalsMs: number };
+}
+
+export async function realPath(dir: string, redisUrl: string, prefix: string, days = 30): Promise<RealPathResult> {
   const remote = await startRemoteEmulator(dir);
   const { url } = remote;
   const redis = connectRedis(redisUrl);
   const store = new RecordStore(redis, prefix);
   const config = mixpanelConfigSchema.parse({ projectId: '1', serviceAccountUser: 'sandbox', serviceAccountSecret: 'sandbox', exportBaseUrl: url, queryBaseUrl: url, backfillDays: Math.min(365, days + 1), maxDaysPerRequest: 30 });
+  const identity = await identityInputs(dir);
+  const emulatorCpuBefore = await remote.cpuSeconds();
+  const cpuBefore = process.cpuUsage();
   const sampler = rssSampler();
   const started = performance.now();
+  const phases = { pullMs: 0, upsertMs: 0, resolveMs: 0, signalsMs: 0 };
   let activities = 0;
+  let resolved = 0;
+  // The signal inputs: each account's resolved activities (day aggregates, not events).
+  const byAccount = new Map<string, MixpanelActivity[]>();
   try {
+    let mark = performance.now();
     for await (const page of activitiesStream.pull({ config, checkpoint: null, full: true, now: NOW, log: silentLogger() })) {
+      let t = performance.now();
+      phases.pullMs += t - mark;
       await store.upsert('mixpanel.activity', page.records, { partition: page.partition });
+      phases.upsertMs += performance.now() - t;
+      t = performance.now();
+      for (const activity of page.records) {
+        const r = resolveOne(identity.index, activity, identity.profiles, false);
+        if (r.accountId === null) continue;
+        resolved += 1;
+        const list = byAccount.get(r.accountId);
+        if (list) list.push(activity);
+        else byAccount.set(r.accountId, [activity]);
+      }
       activities += page.records.length;
+      mark = performance.now();
+      phases.resolveMs += mark - t;
     }
-    return { ms: performance.now() - started, activities, peakRssBytes: sampler.stop() };
+    const t = performance.now();
+    let events30d = 0;
+    for (const [id, list] of byAccount) {
+      const account = identity.accounts.get(id);
+      if (!account) continue;
+      const bundle: AccountBundle = { account, contacts: [], opportunities: [], lineItems: [], users: new Map(), activities: list, tickets: [], surveys: [], sources: { mixpanel: true, zendesk: false, surveys: false } };
+      events30d += computeSignals(bundle, NOW).events30d ?? 0;
+    }
+    phases.signalsMs = performance.now() - t;
+    const ms = performance.now() - started;
+    const peakRssBytes = sampler.stop();
+    const cpu = process.cpuUsage(cpuBefore);
+    const emulatorCpuAfter = await remote.cpuSeconds();
+    return {
+      ms, activities, resolved, accountsUpdated: byAccount.size, events30d, peakRssBytes, phases,
+      emulatorCpuSeconds: emulatorCpuBefore === null || emulatorCpuAfter === null ? null : emulatorCpuAfter - emulatorCpuBefore,
+      clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    };
   } finally {
     await clearPrefix(redis, prefix);
     redis.disconnect();
     remote.stop();
   }
+}
+
+/** The lines `npm run bench` prints for the ingest comparison. */
+export function formatIngest(bare: { ms: number; lines: number }, real: RealPathResult): string[] {
+  const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  return [
+    `\ningest, ${bare.lines} events: bare read+parse ${s(bare.ms)} (${Math.round((bare.lines / bare.ms) * 1000)}/s); real path ${s(real.ms)} (${Math.round((bare.lines / real.ms) * 1000)}/s) -> ${real.activities} day activities, ${real.resolved} resolved, usage signals of ${real.accountsUpdated} accounts (events30d total ${real.events30d})`,
+    `  phases: export+parse+aggregate ${s(real.phases.pullMs)}, Redis upserts ${s(real.phases.upsertMs)}, resolve ${s(real.phases.resolveMs)}, signals ${s(real.phases.signalsMs)}; CPU: this process ${real.clientCpuSeconds.toFixed(2)} s, emulator process ${real.emulatorCpuSeconds === null ? 'n/a' : `${real.emulatorCpuSeconds.toFixed(2)} s`}`,
+    `  ratio real/bare rate: ${(bare.ms / real.ms).toFixed(2)} (target >= 0.5); peak RSS growth ${mb(real.peakRssBytes)}`,
+  ];
+}
+
+/** realPath in a fresh process (bench/ingest-process.ts), so one measurement's heap does not hide the next one's growth. */
+async function realPathInProcess(dir: string, redisUrl: string, prefix: string, days: number): Promise<RealPathResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ingest-process.ts'), dir, redisUrl, prefix, String(days)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`ingest process exited with ${code}`);
+  return JSON.parse(out) as RealPathResult;
+}
+
+/**
+ * Peak memory as the file grows from N/2 to 2N events (1M vs 4M for --events 2000000), each
+ * measured in a fresh process: (a) a longer backfill at the same daily volume (30 vs 120 days,
+ * requests of 30 days), which the request window keeps flat; (b) the same 30 days four times
+ * denser, where the exact de-duplication state (one entry per event with an $insert_id, for the
+ * days of one request) grows with the events of a request.
+ */
+export async function benchMemory(root: string, events: number, redisUrl: string, prefix: string): Promise<string[]> {
+  const small = Math.round(events / 2);
+  const large = small * 4;
+  const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
+  const cases = [
+    { name: 'base', events: small, days: 30 },
+    { name: 'longer', events: large, days: 120 },
+    { name: 'denser', events: large, days: 30 },
+  ];
+  const results = new Map<string, RealPathResult>();
+  for (const c of cases) {
+    const dir = join(root, c.name);
+    await writeEvents(dir, c.events, 5_000, c.days);
+    results.set(c.name, await realPathInProcess(dir, redisUrl, `${prefix}:${c.name}`, c.days));
+  }
+  const base = results.get('base') as RealPathResult;
+  const ratio = (r: RealPathResult): string => (r.peakRssBytes / Math.max(1, base.peakRssBytes)).toFixed(2);
+  const longer = results.get('longer') as RealPathResult;
+  const denser = results.get('denser') as RealPathResult;
+  return [
+    `\nmemory, real path, peak RSS growth (each in a fresh process): ${small} events in 30 days ${mb(base.peakRssBytes)}`,
+    `  ${large} events in 120 days (longer backfill, same daily volume): ${mb(longer.peakRssBytes)} -> ratio ${ratio(longer)} (target < 1.2)`,
+    `  ${large} events in 30 days (4x denser days): ${mb(denser.peakRssBytes)} -> ratio ${ratio(denser)} (target < 1.2; the exact de-duplication state grows with the events of one request)`,
+  ];
 }

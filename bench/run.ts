@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bareParse, realPath, writeEvents } from './ingest.ts';
+import { bareParse, benchMemory, formatIngest, realPath, writeEvents } from './ingest.ts';
 import { benchIdentity } from './identity.ts';
 import { benchWriteback } from './writeback.ts';
 import { benchWebhook } from './webhook.ts';
@@ -27,7 +27,6 @@ const wantLong = (name: string, option: string | undefined): boolean => values.o
 const numbers = (text: string): number[] => text.split(',').map((n) => Number(n)).filter((n) => Number.isInteger(n) && n > 0);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const root = mkdtempSync(join(tmpdir(), 'tidemark-bench-'));
-const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
 console.log(`Tidemark benchmarks on ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 try {
@@ -37,21 +36,10 @@ try {
     await bareParse(file); // warm the page cache
     const bare = await bareParse(file);
     const real = await realPath(join(root, 'ingest'), redisUrl, `tmbench:${process.pid}`);
-    console.log(`\ningest, ${bare.lines} events: bare read+parse ${(bare.ms / 1000).toFixed(2)} s (${Math.round((bare.lines / bare.ms) * 1000)}/s); real path ${(real.ms / 1000).toFixed(2)} s (${Math.round((bare.lines / real.ms) * 1000)}/s) -> ${real.activities} day activities`);
-    console.log(`  ratio real/bare rate: ${(bare.ms / real.ms).toFixed(2)} (target >= 0.5); peak RSS growth ${mb(real.peakRssBytes)}`);
+    for (const line of formatIngest(bare, real)) console.log(line);
   }
   if (want('memory')) {
-    // The file grows by days at the same daily volume (a longer backfill), which is what a
-    // request window of at most 30 days keeps flat.
-    const small = Number(values.events) / 4;
-    const perDay = small / 30;
-    const f1 = join(root, 'mem1');
-    const f4 = join(root, 'mem4');
-    await writeEvents(f1, small, 5_000, 30);
-    await writeEvents(f4, small * 4, 5_000, 120);
-    const r1 = await realPath(f1, redisUrl, `tmbench:${process.pid}:m1`, 30);
-    const r4 = await realPath(f4, redisUrl, `tmbench:${process.pid}:m4`, 120);
-    console.log(`\nmemory, real path at ${Math.round(perDay)} events/day: ${small} events (30 days) peak RSS growth ${mb(r1.peakRssBytes)}; ${small * 4} events (120 days) ${mb(r4.peakRssBytes)} -> ratio ${(r4.peakRssBytes / Math.max(1, r1.peakRssBytes)).toFixed(2)} (target < 1.2)`);
+    for (const line of await benchMemory(join(root, 'mem'), Number(values.events), redisUrl, `tmbench:${process.pid}:m`)) console.log(line);
   }
   if (want('identity')) {
     const records = Number(values.records);
