@@ -21,6 +21,25 @@ export function keys(prefix: string) {
     writes: (accountId: string) => `${prefix}:writes:${accountId}`,
     settings: `${prefix}:settings`,
     sources: `${prefix}:sources`,
+    /** Ids of a kind changed or removed since resolve/score last consumed them (SADD with each write). */
+    dirty: (kind: RecordKind) => `${prefix}:dirty:${kind}`,
+    /** Dirty ids a stage has taken and not yet finished (kept across a crash, merged into by the next try). */
+    taken: (kind: RecordKind) => `${prefix}:taken:${kind}`,
+    /** Accounts whose inputs changed since score last ran (resolve adds old and new accounts of moved records). */
+    dirtyAccounts: `${prefix}:dirty:accounts`,
+    takenAccounts: `${prefix}:taken:accounts`,
+    /** The identity index as last resolved: lookup key (d:domain, e:email, a:account, pin:kind:id, po:org) -> outcome. */
+    identitySnapshot: `${prefix}:ident:snapshot`,
+    /** Per kind: record id -> JSON list of the lookup keys its resolution read. */
+    deps: (kind: RecordKind) => `${prefix}:ident:deps:${kind}`,
+    /** Reverse index: lookup key (d:, e:, a:, o:org, u:user, p:profile) -> `kind:id` of the records that read it. */
+    refs: (lookupKey: string) => `${prefix}:ident:refs:${lookupKey}`,
+    /** Per account and kind (activity, ticket, survey): ids of the records matched to it. */
+    members: (accountId: string, kind: RecordKind) => `${prefix}:members:${accountId}:${kind}`,
+    /** Hash `<kind>|m|<method>` / `<kind>|r|<reason>` -> count of stored matches. */
+    matchCounts: `${prefix}:match-counts`,
+    /** Hash `<kind>:<id>` -> the account (or opportunity, for a line item) a CRM record belonged to when last scored. */
+    crmOwners: `${prefix}:crm-owners`,
   };
 }
 export type Keys = ReturnType<typeof keys>;

@@ -61,7 +61,7 @@ export class RecordStore {
       outcome.changedIds.push(...existingGone);
       if (existingGone.length > 0) pipeline.hdel(key, ...existingGone);
     }
-    if (outcome.changedIds.length > 0) pipeline.incr(this.k.recordsVersion);
+    if (outcome.changedIds.length > 0) pipeline.sadd(this.k.dirty(kind), ...outcome.changedIds).incr(this.k.recordsVersion);
     await pipeline.exec();
     return outcome;
   }
@@ -93,8 +93,24 @@ export class RecordStore {
     return out;
   }
 
+  /** Removes every record of a kind; the ids are marked dirty so resolve and score drop what they derived. */
   async removeAll(kind: RecordKind): Promise<void> {
-    await this.redis.multi().del(this.k.records(kind)).incr(this.k.recordsVersion).exec();
+    const key = this.k.records(kind);
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', 2000);
+      cursor = next;
+      const ids = flat.filter((_, i) => i % 2 === 0);
+      if (ids.length > 0) await this.redis.multi().sadd(this.k.dirty(kind), ...ids).hdel(key, ...ids).exec();
+    } while (cursor !== '0');
+    await this.redis.multi().del(key).incr(this.k.recordsVersion).exec();
+  }
+
+  /** Several records of a kind by id (null where absent), in one round trip. */
+  async getMany<K extends RecordKind>(kind: K, ids: readonly string[]): Promise<Array<RecordOf<K> | null>> {
+    if (ids.length === 0) return [];
+    const texts = await this.redis.hmget(this.k.records(kind), ...ids);
+    return texts.map((t) => (t === null ? null : (JSON.parse(t) as RecordOf<K>)));
   }
 
   /** Changes whenever any stored record changes: the input version of resolve and score. */

@@ -12,6 +12,8 @@ export const storedMatchSchema = z.object({
   m: z.string().nullable(),
   r: z.string().nullable(),
   c: z.array(z.string()).optional(),
+  /** The exclude-domain rule that excluded this person (carried to the person's events). */
+  x: z.string().optional(),
 });
 export type StoredMatch = z.infer<typeof storedMatchSchema>;
 

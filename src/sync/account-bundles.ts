@@ -1,8 +1,15 @@
-/** Builds the per-account bundles the pure signal, health and plan functions read (score stage, account view, model preview). */
+/**
+ * Builds the per-account bundles the pure signal, health and plan functions read (score stage,
+ * account view, model preview). The CRM part (accounts, contacts, opportunities, line items,
+ * users: O(accounts)) is loaded once; the usage, support and survey records of an account are
+ * read through its membership sets (`members:<account>:<kind>`, kept by resolve), so a batch of
+ * accounts costs the records of those accounts only.
+ */
 import type {
-  MixpanelActivity, SalesforceContact, SalesforceOpportunity, SalesforceOpportunityLineItem, SalesforceUser, SurveyResponse, ZendeskTicket,
+  MixpanelActivity, RecordKind, RecordOf, SalesforceAccount, SalesforceContact, SalesforceOpportunity, SalesforceOpportunityLineItem, SalesforceUser, SurveyResponse, ZendeskTicket,
 } from '../contracts/records.ts';
-import type { AccountBundle } from '../signals/account-bundle.ts';
+import type { AccountBundle, SourceSwitches } from '../signals/account-bundle.ts';
+import { keys } from '../store/keys.ts';
 import type { SyncContext } from './context.ts';
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string | null | undefined): Map<string, T[]> {
@@ -17,50 +24,104 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string | null | undef
   return out;
 }
 
-async function matched(ctx: SyncContext, kind: 'mixpanel.activity' | 'zendesk.ticket' | 'surveys.response'): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for await (const batch of ctx.state.scanMatches(kind)) for (const [id, m] of batch) if (m.a) out.set(id, m.a);
-  return out;
+/** The CRM side of every bundle, loaded once per stage. */
+export interface CrmData {
+  /** Live accounts by id. */
+  accounts: Map<string, SalesforceAccount>;
+  contactsBy: Map<string, SalesforceContact[]>;
+  /** Live opportunities by account. */
+  oppsBy: Map<string, SalesforceOpportunity[]>;
+  /** Every opportunity by id (deleted ones too: a line item's account is its opportunity's). */
+  opportunities: Map<string, SalesforceOpportunity>;
+  itemsBy: Map<string, SalesforceOpportunityLineItem[]>;
+  users: Map<string, SalesforceUser>;
+  sources: SourceSwitches;
 }
 
-/** Bundles of the live accounts (only `only` when given). */
-export async function buildBundles(ctx: SyncContext, only?: string): Promise<AccountBundle[]> {
-  const [accounts, contacts, opportunities, lineItems, users, activities, tickets, surveys] = await Promise.all([
+export async function loadCrm(ctx: SyncContext): Promise<CrmData> {
+  const [accounts, contacts, opportunities, lineItems, users, states] = await Promise.all([
     ctx.records.all('salesforce.account'),
     ctx.records.all('salesforce.contact'),
     ctx.records.all('salesforce.opportunity'),
     ctx.records.all('salesforce.opportunity_line_item'),
     ctx.records.all('salesforce.user'),
-    ctx.records.all('mixpanel.activity'),
-    ctx.records.all('zendesk.ticket'),
-    ctx.records.all('surveys.response'),
+    ctx.state.allSources(),
   ]);
-  const [activityMatch, ticketMatch, surveyMatch] = await Promise.all([matched(ctx, 'mixpanel.activity'), matched(ctx, 'zendesk.ticket'), matched(ctx, 'surveys.response')]);
-  const contactsBy = groupBy<SalesforceContact>(contacts, (c) => c.accountId);
-  const oppsBy = groupBy<SalesforceOpportunity>(opportunities.filter((o) => !o.isDeleted), (o) => o.accountId);
-  const itemsBy = groupBy<SalesforceOpportunityLineItem>(lineItems, (li) => li.opportunityId);
-  const usersById = new Map<string, SalesforceUser>(users.map((u) => [u.id, u]));
-  const activitiesBy = groupBy<MixpanelActivity>(activities, (a) => activityMatch.get(a.id));
-  const ticketsBy = groupBy<ZendeskTicket>(tickets, (t) => ticketMatch.get(t.id));
-  const surveysBy = groupBy<SurveyResponse>(surveys, (s) => surveyMatch.get(s.id));
   // A source feeds the counts while it is registered and enabled (a paused or absent source gives null counts).
-  const states = await ctx.state.allSources();
   const on = (source: 'mixpanel' | 'zendesk' | 'surveys'): boolean => (states[source] ? states[source].enabled : Boolean(ctx.sources[source]));
-  const sources = { mixpanel: on('mixpanel'), zendesk: on('zendesk'), surveys: on('surveys') };
-  return accounts
-    .filter((a) => !a.isDeleted && (only === undefined || a.id === only))
-    .map((account) => {
-      const opps = oppsBy.get(account.id) ?? [];
-      return {
-        account,
-        contacts: contactsBy.get(account.id) ?? [],
-        opportunities: opps,
-        lineItems: opps.flatMap((o) => itemsBy.get(o.id) ?? []),
-        users: usersById,
-        activities: activitiesBy.get(account.id) ?? [],
-        tickets: ticketsBy.get(account.id) ?? [],
-        surveys: surveysBy.get(account.id) ?? [],
-        sources,
-      };
+  return {
+    accounts: new Map(accounts.filter((a) => !a.isDeleted).map((a) => [a.id, a])),
+    contactsBy: groupBy(contacts, (c) => c.accountId),
+    oppsBy: groupBy(opportunities.filter((o) => !o.isDeleted), (o) => o.accountId),
+    opportunities: new Map(opportunities.map((o) => [o.id, o])),
+    itemsBy: groupBy(lineItems, (li) => li.opportunityId),
+    users: new Map(users.map((u) => [u.id, u])),
+    sources: { mixpanel: on('mixpanel'), zendesk: on('zendesk'), surveys: on('surveys') },
+  };
+}
+
+type MemberKind = 'mixpanel.activity' | 'zendesk.ticket' | 'surveys.response';
+
+/** The records of `kind` matched to each of `accountIds`, sorted by id (records since removed are skipped). */
+async function membersOf<K extends MemberKind>(ctx: SyncContext, accountIds: readonly string[], kind: K): Promise<Map<string, RecordOf<K>[]>> {
+  const k = keys(ctx.prefix);
+  const p = ctx.redis.pipeline();
+  for (const id of accountIds) p.smembers(k.members(id, kind));
+  const sets = ((await p.exec()) ?? []).map(([err, ids]) => {
+    if (err) throw err;
+    return (ids as string[]).sort();
+  });
+  const all = sets.flat();
+  const byId = new Map<string, RecordOf<K>>();
+  for (let i = 0; i < all.length; i += 2000) {
+    const slice = all.slice(i, i + 2000);
+    const records = await ctx.records.getMany(kind as RecordKind, slice);
+    slice.forEach((id, j) => {
+      const r = records[j];
+      if (r) byId.set(id, r as RecordOf<K>);
     });
+  }
+  const out = new Map<string, RecordOf<K>[]>();
+  accountIds.forEach((accountId, i) => {
+    const list: RecordOf<K>[] = [];
+    for (const id of sets[i] ?? []) {
+      const r = byId.get(id);
+      if (r) list.push(r);
+    }
+    out.set(accountId, list);
+  });
+  return out;
+}
+
+/** Bundles of the given live accounts (ids that are not live accounts are skipped). */
+export async function bundlesFor(ctx: SyncContext, crm: CrmData, accountIds: readonly string[]): Promise<AccountBundle[]> {
+  const ids = accountIds.filter((id) => crm.accounts.has(id));
+  const [activities, tickets, surveys] = await Promise.all([
+    membersOf(ctx, ids, 'mixpanel.activity'),
+    membersOf(ctx, ids, 'zendesk.ticket'),
+    membersOf(ctx, ids, 'surveys.response'),
+  ]);
+  return ids.map((id) => {
+    const opps = crm.oppsBy.get(id) ?? [];
+    return {
+      account: crm.accounts.get(id) as SalesforceAccount,
+      contacts: crm.contactsBy.get(id) ?? [],
+      opportunities: opps,
+      lineItems: opps.flatMap((o) => crm.itemsBy.get(o.id) ?? []),
+      users: crm.users,
+      activities: (activities.get(id) ?? []) as MixpanelActivity[],
+      tickets: (tickets.get(id) ?? []) as ZendeskTicket[],
+      surveys: (surveys.get(id) ?? []) as SurveyResponse[],
+      sources: crm.sources,
+    };
+  });
+}
+
+/** Bundles of the live accounts (only `only` when given), sorted by account id. */
+export async function buildBundles(ctx: SyncContext, only?: string): Promise<AccountBundle[]> {
+  const crm = await loadCrm(ctx);
+  const ids = only === undefined ? [...crm.accounts.keys()].sort() : [only];
+  const out: AccountBundle[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...(await bundlesFor(ctx, crm, ids.slice(i, i + 500))));
+  return out;
 }

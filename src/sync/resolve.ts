@@ -2,10 +2,28 @@
  * The resolve stage: link every record to at most one Salesforce Account (contracts.md
  * section 2) with the rules of src/identity, store each match with its method or the reason it
  * is unmatched, and log the records whose resolution changed.
+ *
+ * Incremental (the default): the identity index is rebuilt from the CRM data only (accounts,
+ * contacts, Zendesk organizations, manual rules) and compared with the snapshot of the last
+ * resolve (src/identity/lookup-keys.ts). Re-resolved are exactly: the records changed since the
+ * last resolve (the record store's dirty sets), the records that read a lookup key whose answer
+ * changed (reverse indexes `ident:refs:<key>`), and the children of records whose match changed
+ * (organization -> users and tickets, user -> tickets, profile -> activities). Full (`sync
+ * --full`, or state written by an older version): every record. Both paths run the same code, so
+ * an incremental result equals the full one (tests/sync/incremental-resolve-score.redis.test.ts).
+ *
+ * Crash safety: the dirty ids are moved into `taken:<kind>` (merged with what a crashed try left
+ * there); children are added to `taken:<child kind>` in the same MULTI that saves their
+ * parent's new match; the snapshot is saved and the taken sets dropped only after every match is
+ * saved. A re-run after a crash at any point therefore re-resolves at least what is left.
  */
-import type { RecordKind } from '../contracts/records.ts';
-import { buildIdentityIndex, resolveAll, type Resolution } from '../identity/index.ts';
-import type { StoredMatch } from '../store/state-store.ts';
+import type { RecordKind, RecordOf } from '../contracts/records.ts';
+import {
+  buildIdentityIndex, keysOf, METHODS, NO_PARENTS, resolveKeys, UNMATCHED_REASONS, type IdentityIndex, type Parents, type Resolution, type ResolvableKind, type ResolvableRecord,
+} from '../identity/index.ts';
+import { changedLookupKeys, identitySnapshot, lookupKeysOf } from '../identity/lookup-keys.ts';
+import { keys, type Keys } from '../store/keys.ts';
+import { storedMatchSchema, type StoredMatch } from '../store/state-store.ts';
 import { loadManualRules } from '../store/manual-rule-store.ts';
 import type { SyncContext } from './context.ts';
 import { markStageDone, stageInputs, unchangedSummary } from './stage-inputs.ts';
@@ -14,81 +32,341 @@ export const RESOLVED_KINDS = [
   'zendesk.organization', 'zendesk.user', 'zendesk.ticket', 'mixpanel.profile', 'mixpanel.activity', 'surveys.response',
 ] as const satisfies readonly RecordKind[];
 
+/** Kinds whose matches feed account signals (per-account membership sets). */
+export const SCORED_KINDS = ['mixpanel.activity', 'zendesk.ticket', 'surveys.response'] as const satisfies readonly RecordKind[];
+const SCORED = new Set<RecordKind>(SCORED_KINDS);
+
+/** The lookup-key prefix under which a parent kind's children are indexed. */
+const CHILD_KEY: Partial<Record<RecordKind, string>> = { 'zendesk.organization': 'o', 'zendesk.user': 'u', 'mixpanel.profile': 'p' };
+
+/** Bumped when the derived resolve state changes shape: the next resolve is then a full one. */
+export const RESOLVE_FORMAT = '2';
+const BATCH = 2000;
+
 export interface ResolveSummary {
   resolved: number;
   unmatched: number;
   changed: number;
   byMethod: Record<string, number>;
   byReason: Record<string, number>;
+  /** Records resolved in this run (all of them in a full run). */
+  records?: number;
+  full?: boolean;
 }
 
 export function toStoredMatch(r: Resolution): StoredMatch {
-  return r.candidates.length > 0 ? { a: r.accountId, m: r.method, r: r.reason, c: r.candidates } : { a: r.accountId, m: r.method, r: r.reason };
+  const m: StoredMatch = { a: r.accountId, m: r.method, r: r.reason };
+  if (r.candidates.length > 0) m.c = r.candidates;
+  if (r.excludedBy) m.x = r.excludedBy;
+  return m;
+}
+
+const isMethod = (v: string | null): v is Resolution['method'] & string => v !== null && (METHODS as readonly string[]).includes(v);
+const isReason = (v: string | null): v is Resolution['reason'] & string => v !== null && (UNMATCHED_REASONS as readonly string[]).includes(v);
+
+/** A stored match read back as the parent resolution the rules look at. */
+export function fromStoredMatch(kind: RecordKind, id: string, m: StoredMatch): Resolution {
+  const r: Resolution = { kind, id, accountId: m.a, method: isMethod(m.m) ? m.m : null, reason: isReason(m.r) ? m.r : null, candidates: m.c ?? [] };
+  if (m.x) r.excludedBy = m.x;
+  return r;
+}
+
+const countField = (kind: RecordKind, m: StoredMatch): string => (m.a !== null ? `${kind}|m|${m.m ?? 'unknown'}` : `${kind}|r|${m.r ?? 'unknown'}`);
+const parseMatch = (text: string | null | undefined): StoredMatch | null => (text ? storedMatchSchema.parse(JSON.parse(text)) : null);
+const parseKeys = (text: string | null | undefined): string[] => (text ? (JSON.parse(text) as string[]) : []);
+
+interface Env {
+  ctx: SyncContext;
+  k: Keys;
+  index: IdentityIndex;
+  full: boolean;
+  runId: string;
+}
+
+interface BatchOutcome {
+  processed: number;
+  changed: number;
+}
+
+/** Parent resolutions of a batch, read from the stored matches (parent kinds are resolved first). */
+async function parentsFor(env: Env, records: ResolvableRecord[]): Promise<Parents> {
+  const wanted: Record<'o' | 'u' | 'p', Set<string>> = { o: new Set(), u: new Set(), p: new Set() };
+  for (const r of records) {
+    for (const p of keysOf(r, NO_PARENTS).parents) {
+      if (p.id === null) continue;
+      if (p.label === 'organization') wanted.o.add(p.id);
+      else if (p.label === 'requester') wanted.u.add(p.id);
+      else wanted.p.add(p.id);
+    }
+  }
+  const load = async (kind: ResolvableKind, ids: Set<string>): Promise<Map<string, Resolution>> => {
+    const list = [...ids];
+    const out = new Map<string, Resolution>();
+    if (list.length === 0) return out;
+    const texts = await env.ctx.redis.hmget(env.k.matches(kind), ...list);
+    list.forEach((id, i) => {
+      const m = parseMatch(texts[i]);
+      if (m) out.set(id, fromStoredMatch(kind, id, m));
+    });
+    return out;
+  };
+  const [orgs, users, profiles] = await Promise.all([load('zendesk.organization', wanted.o), load('zendesk.user', wanted.u), load('mixpanel.profile', wanted.p)]);
+  return { organization: (id) => orgs.get(id), user: (id) => users.get(id), profile: (id) => profiles.get(id) };
+}
+
+/**
+ * Resolves a batch of ids of one kind (a missing record drops its match) and saves, per batch
+ * in one MULTI: the matches that changed, the records' lookup keys and the reverse indexes, the
+ * per-account membership and dirty accounts, the match counts, and the children to re-resolve.
+ */
+async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], contentDirty: ReadonlySet<string>): Promise<BatchOutcome> {
+  const { ctx, k } = env;
+  const read = await ctx.redis.multi().hmget(k.records(kind), ...ids).hmget(k.matches(kind), ...ids).hmget(k.deps(kind), ...ids).exec();
+  const [recTexts, matchTexts, depTexts] = (read ?? []).map(([err, v]) => {
+    if (err) throw err;
+    return v as Array<string | null>;
+  }) as [Array<string | null>, Array<string | null>, Array<string | null>];
+  const records = recTexts.map((t) => (t === null ? null : (JSON.parse(t) as RecordOf<ResolvableKind>)));
+  const parents = await parentsFor(env, records.filter((r): r is ResolvableRecord => r !== null));
+
+  const m = ctx.redis.multi();
+  const changedParents: string[] = [];
+  const logLines: Array<{ id: string; match: StoredMatch }> = [];
+  let changed = 0;
+  ids.forEach((id, i) => {
+    const record = records[i] ?? null;
+    const before = parseMatch(matchTexts[i]);
+    const beforeText = matchTexts[i] ?? null;
+    const after = record === null ? null : toStoredMatch(resolveKeys(env.index, kind, id, keysOf(record, parents), false));
+    const afterText = after === null ? null : JSON.stringify(after);
+    const ref = `${kind}:${id}`;
+
+    if (beforeText !== afterText) {
+      changed += 1;
+      if (after === null) m.hdel(k.matches(kind), id);
+      else m.hset(k.matches(kind), id, afterText as string);
+      if (before) m.hincrby(k.matchCounts, countField(kind, before), -1);
+      if (after) m.hincrby(k.matchCounts, countField(kind, after), 1);
+      if (CHILD_KEY[kind]) changedParents.push(id);
+      if (after && kind !== 'mixpanel.activity') logLines.push({ id, match: after });
+    }
+
+    const oldKeys = parseKeys(depTexts[i]);
+    const newKeys = record === null ? [] : lookupKeysOf(record);
+    if (JSON.stringify(oldKeys) !== JSON.stringify(newKeys)) {
+      const kept = new Set(newKeys);
+      const old = new Set(oldKeys);
+      for (const key of oldKeys) if (!kept.has(key)) m.srem(k.refs(key), ref);
+      for (const key of newKeys) if (!old.has(key)) m.sadd(k.refs(key), ref);
+      if (record === null) m.hdel(k.deps(kind), id);
+      else m.hset(k.deps(kind), id, JSON.stringify(newKeys));
+    }
+
+    if (SCORED.has(kind)) {
+      const was = before?.a ?? null;
+      const now = after?.a ?? null;
+      if (was !== now) {
+        if (was) m.srem(k.members(was, kind), id).sadd(k.dirtyAccounts, was);
+        if (now) m.sadd(k.members(now, kind), id).sadd(k.dirtyAccounts, now);
+      } else if (now && contentDirty.has(id)) m.sadd(k.dirtyAccounts, now);
+    }
+  });
+
+  // Children of a parent whose match changed are re-resolved later in this run: marked in the
+  // same MULTI as the parent's new match, so a crash cannot lose them.
+  const prefix = CHILD_KEY[kind];
+  if (!env.full && prefix && changedParents.length > 0) {
+    const p = ctx.redis.pipeline();
+    for (const id of changedParents) p.smembers(k.refs(`${prefix}:${id}`));
+    const results = (await p.exec()) ?? [];
+    const refs: string[] = [];
+    for (const [err, members] of results) {
+      if (err) throw err;
+      refs.push(...(members as string[]));
+    }
+    for (const [childKind, childIds] of byKind(refs)) m.sadd(k.taken(childKind), ...childIds);
+  }
+  await m.exec();
+
+  await ctx.logs.append(
+    logLines.slice(0, 5000).map(({ id, match }) => ({
+      runId: env.runId,
+      status: match.a ? ('ok' as const) : ('unmatched' as const),
+      source: kind.split('.')[0] ?? null,
+      kind,
+      recordId: id,
+      accountId: match.a,
+      message: match.a
+        ? `${kind}:${id} matched to ${match.a} by ${match.m ?? 'unknown'}`
+        : `${kind}:${id} unmatched: ${match.r ?? 'unknown'}${match.c && match.c.length > 0 ? ` (candidates ${match.c.join(', ')})` : ''}`,
+    })),
+  );
+  return { processed: ids.length, changed };
+}
+
+/** `kind:id` references grouped by resolved kind (a reference to any other kind is ignored). */
+function byKind(refs: readonly string[]): Map<ResolvableKind, string[]> {
+  const out = new Map<ResolvableKind, string[]>();
+  for (const ref of refs) {
+    const cut = ref.indexOf(':');
+    const kind = ref.slice(0, cut) as ResolvableKind;
+    if (!(RESOLVED_KINDS as readonly string[]).includes(kind)) continue;
+    const list = out.get(kind);
+    if (list) list.push(ref.slice(cut + 1));
+    else out.set(kind, [ref.slice(cut + 1)]);
+  }
+  return out;
+}
+
+async function* hashIds(env: Env, key: string): AsyncGenerator<string[]> {
+  let cursor = '0';
+  do {
+    const [next, flat] = await env.ctx.redis.hscan(key, cursor, 'COUNT', BATCH);
+    cursor = next;
+    const ids = flat.filter((_, i) => i % 2 === 0);
+    if (ids.length > 0) yield ids;
+  } while (cursor !== '0');
+}
+
+/** Match counts recomputed from the stored matches (a full run ends with them). */
+async function recount(env: Env): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const kind of RESOLVED_KINDS) {
+    for await (const batch of env.ctx.state.scanMatches(kind)) for (const [, m] of batch) counts.set(countField(kind, m), (counts.get(countField(kind, m)) ?? 0) + 1);
+  }
+  return counts;
+}
+
+async function summaryFromCounts(env: Env, changed: number, records: number): Promise<ResolveSummary> {
+  const flat = await env.ctx.redis.hgetall(env.k.matchCounts);
+  const summary: ResolveSummary = { resolved: 0, unmatched: 0, changed, byMethod: {}, byReason: {}, records, full: env.full };
+  for (const [field, text] of Object.entries(flat)) {
+    const [, type, name = 'unknown'] = field.split('|');
+    const n = Number(text);
+    if (n === 0) continue;
+    if (type === 'm') {
+      summary.resolved += n;
+      summary.byMethod[name] = (summary.byMethod[name] ?? 0) + n;
+    } else {
+      summary.unmatched += n;
+      summary.byReason[name] = (summary.byReason[name] ?? 0) + n;
+    }
+  }
+  return summary;
 }
 
 export async function resolveRun(ctx: SyncContext, runId: string): Promise<ResolveSummary> {
   const started = Date.now();
   await ctx.runs.update(runId, { stage: 'resolve' });
+  const k = keys(ctx.prefix);
+  const requestedFull = (await ctx.runs.get(runId))?.full ?? false;
   const inputs = await stageInputs(ctx, 'resolve');
-  const kept = await unchangedSummary<ResolveSummary>(ctx, 'resolve', inputs);
+  const kept = requestedFull ? null : await unchangedSummary<ResolveSummary>(ctx, 'resolve', inputs);
   if (kept) {
-    await ctx.runs.set(runId, { resolved: kept.resolved, unmatched: kept.unmatched, 'resolve.kept': 1, 'ms.resolve': Date.now() - started });
+    await ctx.runs.set(runId, { resolved: kept.resolved, unmatched: kept.unmatched, 'resolve.kept': 1, 'resolve.records': 0, 'ms.resolve': Date.now() - started });
     return kept;
   }
-  const [accounts, contacts, zendeskOrganizations, zendeskUsers, zendeskTickets, mixpanelProfiles, mixpanelActivities, surveyResponses, manualRules] =
-    await Promise.all([
-      ctx.records.all('salesforce.account'),
-      ctx.records.all('salesforce.contact'),
-      ctx.records.all('zendesk.organization'),
-      ctx.records.all('zendesk.user'),
-      ctx.records.all('zendesk.ticket'),
-      ctx.records.all('mixpanel.profile'),
-      ctx.records.all('mixpanel.activity'),
-      ctx.records.all('surveys.response'),
-      loadManualRules(ctx.redis, ctx.prefix),
-    ]);
-  const index = buildIdentityIndex({ accounts, contacts, zendeskOrganizations, manualRules });
-  const set = resolveAll(index, { zendeskOrganizations, zendeskUsers, zendeskTickets, mixpanelProfiles, mixpanelActivities, surveyResponses });
+  const full = requestedFull || (await ctx.state.getSetting('resolve:format')) !== RESOLVE_FORMAT;
 
-  const summary: ResolveSummary = { resolved: 0, unmatched: 0, changed: 0, byMethod: {}, byReason: {} };
-  for (const kind of RESOLVED_KINDS) {
-    const resolutions = set.byKind(kind);
-    const entries: Array<[string, StoredMatch]> = [];
-    const logLines: Array<{ id: string; r: Resolution }> = [];
-    for (const r of resolutions) {
-      const stored = toStoredMatch(r);
-      entries.push([r.id, stored]);
-      if (r.accountId) {
-        summary.resolved += 1;
-        summary.byMethod[r.method ?? 'unknown'] = (summary.byMethod[r.method ?? 'unknown'] ?? 0) + 1;
-      } else {
-        summary.unmatched += 1;
-        summary.byReason[r.reason ?? 'unknown'] = (summary.byReason[r.reason ?? 'unknown'] ?? 0) + 1;
-      }
+  // Take the dirty ids (merged with what an interrupted try left taken).
+  const take = ctx.redis.multi();
+  for (const kind of RESOLVED_KINDS) take.sunionstore(k.taken(kind), k.taken(kind), k.dirty(kind)).del(k.dirty(kind));
+  await take.exec();
+
+  const [accounts, contacts, zendeskOrganizations, manualRules, beforeFlat] = await Promise.all([
+    ctx.records.all('salesforce.account'),
+    ctx.records.all('salesforce.contact'),
+    ctx.records.all('zendesk.organization'),
+    loadManualRules(ctx.redis, ctx.prefix),
+    ctx.redis.hgetall(k.identitySnapshot),
+  ]);
+  const index = buildIdentityIndex({ accounts, contacts, zendeskOrganizations, manualRules });
+  const snapshot = identitySnapshot(index);
+  const before = new Map(Object.entries(beforeFlat));
+  const changedKeys = changedLookupKeys(before, snapshot);
+  const env: Env = { ctx, k, index, full, runId };
+
+  // What changed in the records themselves (their accounts are rescored even if the match stays).
+  const contentDirty = new Map<ResolvableKind, Set<string>>();
+  for (const kind of RESOLVED_KINDS) contentDirty.set(kind, new Set(await ctx.redis.smembers(k.taken(kind))));
+
+  if (!full && changedKeys.length > 0) {
+    // Records that read a lookup key whose answer changed, and records pinned by a changed pin.
+    const add = ctx.redis.multi();
+    const p = ctx.redis.pipeline();
+    const refs: string[] = [];
+    for (const key of changedKeys) {
+      if (key.startsWith('pin:')) refs.push(key.slice(4));
+      else if (key.startsWith('po:')) refs.push(`zendesk.organization:${key.slice(3)}`);
+      else p.smembers(k.refs(key));
     }
-    const previous = new Map<string, string>();
-    if (kind !== 'mixpanel.activity') {
-      for await (const batch of ctx.state.scanMatches(kind)) for (const [id, m] of batch) previous.set(id, JSON.stringify(m));
-      for (const r of resolutions) if (previous.get(r.id) !== JSON.stringify(toStoredMatch(r))) logLines.push({ id: r.id, r });
+    for (const [err, members] of (await p.exec()) ?? []) {
+      if (err) throw err;
+      refs.push(...(members as string[]));
     }
-    summary.changed += await ctx.state.saveMatches(kind, entries);
-    await ctx.state.removeMatchesNotIn(kind, new Set(entries.map(([id]) => id)));
-    await ctx.logs.append(
-      logLines.slice(0, 5000).map(({ id, r }) => ({
-        runId,
-        status: r.accountId ? ('ok' as const) : ('unmatched' as const),
-        source: kind.split('.')[0] ?? null,
-        kind,
-        recordId: id,
-        accountId: r.accountId,
-        message: r.accountId
-          ? `${kind}:${id} matched to ${r.accountId} by ${r.method}`
-          : `${kind}:${id} unmatched: ${r.reason}${r.candidates.length > 0 ? ` (candidates ${r.candidates.join(', ')})` : ''}`,
-      })));
+    for (const [kind, ids] of byKind(refs)) add.sadd(k.taken(kind), ...ids);
+    await add.exec();
   }
-  const counters: Record<string, number> = { resolved: summary.resolved, unmatched: summary.unmatched, 'ms.resolve': Date.now() - started };
+
+  let changed = 0;
+  let processed = 0;
+  const tally = (o: BatchOutcome): void => {
+    changed += o.changed;
+    processed += o.processed;
+  };
+  for (const kind of RESOLVED_KINDS) {
+    const dirty = contentDirty.get(kind) ?? new Set<string>();
+    if (full) {
+      for await (const ids of hashIds(env, k.records(kind))) tally(await resolveBatch(env, kind, ids, dirty));
+      // Matches of records that are gone.
+      for await (const ids of hashIds(env, k.matches(kind))) {
+        const present = await ctx.redis.hmget(k.records(kind), ...ids);
+        const gone = ids.filter((_, i) => present[i] === null);
+        if (gone.length > 0) tally(await resolveBatch(env, kind, gone, dirty));
+      }
+    } else {
+      const ids = await ctx.redis.smembers(k.taken(kind));
+      for (let i = 0; i < ids.length; i += BATCH) tally(await resolveBatch(env, kind, ids.slice(i, i + BATCH), dirty));
+    }
+  }
+
+  // Everything is saved: now the snapshot, then the taken ids are done.
+  const done = ctx.redis.multi();
+  if (full) {
+    done.del(k.identitySnapshot, k.matchCounts);
+    const counts = await recount(env);
+    if (counts.size > 0) done.hset(k.matchCounts, ...[...counts].flatMap(([f, n]) => [f, String(n)]));
+  } else {
+    const gone = changedKeys.filter((key) => !snapshot.has(key));
+    if (gone.length > 0) done.hdel(k.identitySnapshot, ...gone);
+  }
+  const flat: string[] = [];
+  for (const key of full ? snapshot.keys() : changedKeys) {
+    const v = snapshot.get(key);
+    if (v !== undefined) flat.push(key, v);
+  }
+  if (flat.length > 0) done.hset(k.identitySnapshot, ...flat);
+  if (full) done.hset(k.settings, 'resolve:format', RESOLVE_FORMAT, 'score:full-requested', '1');
+  for (const kind of RESOLVED_KINDS) done.del(k.taken(kind));
+  await done.exec();
+
+  const summary = await summaryFromCounts(env, changed, processed);
+  const counters: Record<string, number> = {
+    resolved: summary.resolved, unmatched: summary.unmatched, 'resolve.records': processed, 'resolve.changed': changed, 'resolve.full': full ? 1 : 0, 'ms.resolve': Date.now() - started,
+  };
   for (const [reason, n] of Object.entries(summary.byReason)) counters[`unmatched.${reason}`] = n;
   await ctx.runs.set(runId, counters);
   await markStageDone(ctx, 'resolve', inputs, summary);
   return summary;
+}
+
+/**
+ * Drops what resolve derived from records that were just removed outside a sync (`forget`):
+ * their matches, lookup keys and account membership; their accounts are rescored by the next score.
+ */
+export async function dropResolved(ctx: SyncContext, kind: RecordKind, ids: string[]): Promise<void> {
+  if (!(RESOLVED_KINDS as readonly RecordKind[]).includes(kind) || ids.length === 0) return;
+  const empty = buildIdentityIndex({ accounts: [], contacts: [], zendeskOrganizations: [], manualRules: [] });
+  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget' };
+  for (let i = 0; i < ids.length; i += BATCH) await resolveBatch(env, kind as ResolvableKind, ids.slice(i, i + BATCH), new Set());
 }

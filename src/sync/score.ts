@@ -1,66 +1,167 @@
 /**
- * The score stage: for every live account, gather its resolved records, compute signals,
- * health (score, band, trend, drivers) and its success plan with the pure functions of
- * src/signals, src/health and src/plans, and store the values Tidemark wants in Salesforce.
+ * The score stage: per live account, its resolved records -> signals, health (score, band,
+ * trend, drivers) and success plan with the pure functions of src/signals, src/health and
+ * src/plans, and the values Tidemark wants in Salesforce are stored.
+ *
+ * Incremental (the default): only accounts whose inputs changed are rescored: those resolve
+ * marked (`dirty:accounts`: records that moved into or out of them, changed records matched to
+ * them) and those whose CRM records changed (the account, its contacts, opportunities and line
+ * items; a contact or opportunity that moved marks its old account too, remembered in
+ * `crm-owners`). Every live account is rescored, in batches of accounts, when the UTC day, the
+ * model, the plan look-back or the enabled sources changed, when a Salesforce user changed, after a
+ * full resolve and on `sync --full`: so every account is rescored at least once per UTC day.
+ *
+ * Crash safety: the dirty ids are moved into `taken:*` sets and dropped only when every account
+ * they name is saved; a re-run rescored them again (a full re-run stays full until it finishes).
  */
-import { buildBundles } from './account-bundles.ts';
+import type { RecordKind, SalesforceContact, SalesforceOpportunity, SalesforceOpportunityLineItem } from '../contracts/records.ts';
 import { computeAccountHealth } from '../health/account-health.ts';
 import { defaultHealthModel } from '../health/model.ts';
 import { buildSuccessPlan } from '../plans/success-plan.ts';
+import { keys } from '../store/keys.ts';
 import type { DesiredValues } from '../store/state-store.ts';
+import { bundlesFor, loadCrm, type CrmData } from './account-bundles.ts';
 import type { SyncContext } from './context.ts';
 import { markStageDone, stageInputs, unchangedSummary } from './stage-inputs.ts';
 
 const DAY_MS = 24 * 3600_000;
+const SCORE_FORMAT = '1';
+const BATCH = 500;
+const OWNED_KINDS = ['salesforce.contact', 'salesforce.opportunity', 'salesforce.opportunity_line_item'] as const satisfies readonly RecordKind[];
+const CRM_KINDS = ['salesforce.account', ...OWNED_KINDS, 'salesforce.user'] as const satisfies readonly RecordKind[];
 
 export interface ScoreSummary {
+  /** Live accounts whose stored scores are current after the stage. */
   accountsScored: number;
+  /** Plans generated in this run. */
   plans: number;
+  /** Accounts recomputed in this run (all of them in a full run). */
+  rescored?: number;
+  full?: boolean;
+}
+
+/** What a CRM record belongs to: a contact's or opportunity's account, a line item's opportunity. */
+function ownerOf(kind: (typeof OWNED_KINDS)[number], record: SalesforceContact | SalesforceOpportunity | SalesforceOpportunityLineItem): string | null {
+  if (kind === 'salesforce.opportunity_line_item') return (record as SalesforceOpportunityLineItem).opportunityId;
+  return (record as SalesforceContact | SalesforceOpportunity).accountId;
+}
+
+/** The account an owner names (a line item's owner is an opportunity). */
+function accountOfOwner(crm: CrmData, kind: (typeof OWNED_KINDS)[number], owner: string | null): string | null {
+  if (owner === null) return null;
+  return kind === 'salesforce.opportunity_line_item' ? (crm.opportunities.get(owner)?.accountId ?? null) : owner;
+}
+
+/**
+ * Accounts marked by changed CRM records, and the owner map brought up to date, in one MULTI with
+ * dropping the taken CRM ids. A full stage rebuilds the owner map from every record.
+ */
+async function takeCrmChanges(ctx: SyncContext, crm: CrmData, full: boolean): Promise<void> {
+  const k = keys(ctx.prefix);
+  const m = ctx.redis.multi();
+  const marked = new Set<string>();
+  if (full) {
+    // The decision to rescore everything outlives a crash (the changes that caused it are consumed here).
+    m.hset(k.settings, 'score:full-requested', '1').del(k.crmOwners);
+    const flat: string[] = [];
+    for (const kind of OWNED_KINDS) for await (const batch of ctx.records.scan(kind)) for (const r of batch) {
+      const owner = ownerOf(kind, r);
+      if (owner !== null) flat.push(`${kind}:${r.id}`, owner);
+    }
+    for (let i = 0; i < flat.length; i += 20_000) m.hset(k.crmOwners, ...flat.slice(i, i + 20_000));
+  } else {
+    for (const id of await ctx.redis.smembers(k.taken('salesforce.account'))) marked.add(id);
+    for (const kind of OWNED_KINDS) {
+      const ids = await ctx.redis.smembers(k.taken(kind));
+      for (let i = 0; i < ids.length; i += 2000) {
+        const slice = ids.slice(i, i + 2000);
+        const [records, before] = await Promise.all([ctx.records.getMany(kind, slice), ctx.redis.hmget(k.crmOwners, ...slice.map((id) => `${kind}:${id}`))]);
+        slice.forEach((id, j) => {
+          const record = records[j];
+          const owner = record ? ownerOf(kind, record) : null;
+          for (const a of [accountOfOwner(crm, kind, before[j] ?? null), accountOfOwner(crm, kind, owner)]) if (a) marked.add(a);
+          if (owner === null) m.hdel(k.crmOwners, `${kind}:${id}`);
+          else m.hset(k.crmOwners, `${kind}:${id}`, owner);
+        });
+      }
+    }
+    if (marked.size > 0) m.sadd(k.takenAccounts, ...marked);
+  }
+  for (const kind of CRM_KINDS) m.del(k.taken(kind));
+  await m.exec();
 }
 
 export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSummary> {
   const started = Date.now();
   await ctx.runs.update(runId, { stage: 'score' });
+  const k = keys(ctx.prefix);
   const now = ctx.now();
   const model = ctx.options.healthModel ?? defaultHealthModel();
   const states = await ctx.state.allSources();
-  const inputs = await stageInputs(ctx, 'score', [model.version, String(ctx.options.successPlanLookbackDays), JSON.stringify(Object.entries(states).map(([s, st]) => [s, st.enabled]).sort())]);
-  const kept = await unchangedSummary<ScoreSummary>(ctx, 'score', inputs);
+  const config = [model.version, String(ctx.options.successPlanLookbackDays), JSON.stringify(Object.entries(states).map(([s, st]) => [s, st.enabled]).sort())];
+  const requestedFull = (await ctx.runs.get(runId))?.full ?? false;
+  const inputs = await stageInputs(ctx, 'score', config);
+  const kept = requestedFull ? null : await unchangedSummary<ScoreSummary>(ctx, 'score', inputs);
   if (kept) {
-    await ctx.runs.set(runId, { accountsScored: kept.accountsScored, plans: kept.plans, 'score.kept': 1, 'ms.score': Date.now() - started });
+    await ctx.runs.set(runId, { accountsScored: kept.accountsScored, plans: kept.plans, 'score.kept': 1, 'score.rescored': 0, 'ms.score': Date.now() - started });
     return kept;
   }
-  const bundles = await buildBundles(ctx);
   const day = now.toISOString().slice(0, 10);
+
+  // Take the dirty ids (merged with what an interrupted try left taken).
+  const take = ctx.redis.multi().sunionstore(k.takenAccounts, k.takenAccounts, k.dirtyAccounts).del(k.dirtyAccounts);
+  for (const kind of CRM_KINDS) take.sunionstore(k.taken(kind), k.taken(kind), k.dirty(kind)).del(k.dirty(kind));
+  await take.exec();
+
+  const [format, lastConfig, lastDay, fullRequested, usersChanged] = await Promise.all([
+    ctx.state.getSetting('score:format'), ctx.state.getSetting('score:config'), ctx.state.getSetting('score:day'), ctx.state.getSetting('score:full-requested'),
+    ctx.redis.scard(k.taken('salesforce.user')),
+  ]);
+  const full = requestedFull || format !== SCORE_FORMAT || lastConfig !== JSON.stringify(config) || lastDay !== day || fullRequested === '1' || usersChanged > 0;
+
+  const crm = await loadCrm(ctx);
+  await takeCrmChanges(ctx, crm, full);
+  const targets = full ? [...crm.accounts.keys()].sort() : (await ctx.redis.smembers(k.takenAccounts)).filter((id) => crm.accounts.has(id)).sort();
+
   const dayThen = new Date(now.getTime() - 30 * DAY_MS).toISOString().slice(0, 10);
-  const desired: Array<[string, DesiredValues]> = [];
   let plans = 0;
-  for (const bundle of bundles) {
-    const { account } = bundle;
-    const stored = await ctx.state.getScore(account.id, dayThen);
-    const health = computeAccountHealth(bundle, now, model, stored?.score ?? null);
-    const fields: DesiredValues['fields'] = { ...health.fields };
-    const previousOpp = await ctx.state.getPlanOpportunity(account.id);
-    const plan = buildSuccessPlan(
-      bundle,
-      now,
-      { lookbackDays: ctx.options.successPlanLookbackDays, previous: previousOpp ? { opportunityId: previousOpp } : null },
-      health.signals,
-    );
-    if (plan) {
-      plans += 1;
-      const planFields: Record<string, string | number | boolean | null> = { ...plan.fields };
-      // The review flag is set once, on a new plan; the CSM clears it in Salesforce.
-      if (!plan.review) delete planFields.CS_Success_Plan_Review__c;
-      Object.assign(fields, planFields);
-      if (plan.review) await ctx.state.setPlanOpportunity(account.id, plan.opportunityId);
+  for (let i = 0; i < targets.length; i += BATCH) {
+    const desired: Array<[string, DesiredValues]> = [];
+    for (const bundle of await bundlesFor(ctx, crm, targets.slice(i, i + BATCH))) {
+      const { account } = bundle;
+      const stored = await ctx.state.getScore(account.id, dayThen);
+      const health = computeAccountHealth(bundle, now, model, stored?.score ?? null);
+      const fields: DesiredValues['fields'] = { ...health.fields };
+      const previousOpp = await ctx.state.getPlanOpportunity(account.id);
+      const plan = buildSuccessPlan(
+        bundle,
+        now,
+        { lookbackDays: ctx.options.successPlanLookbackDays, previous: previousOpp ? { opportunityId: previousOpp } : null },
+        health.signals,
+      );
+      if (plan) {
+        plans += 1;
+        const planFields: Record<string, string | number | boolean | null> = { ...plan.fields };
+        // The review flag is set once, on a new plan; the CSM clears it in Salesforce.
+        if (!plan.review) delete planFields.CS_Success_Plan_Review__c;
+        Object.assign(fields, planFields);
+        if (plan.review) await ctx.state.setPlanOpportunity(account.id, plan.opportunityId);
+      }
+      desired.push([account.id, { modelVersion: health.result.modelVersion, fields }]);
+      await ctx.state.saveScore(account.id, day, { score: health.result.score, band: health.result.band, modelVersion: health.result.modelVersion }, ctx.options.scoreRetentionDays ?? 400);
     }
-    desired.push([account.id, { modelVersion: health.result.modelVersion, fields }]);
-    await ctx.state.saveScore(account.id, day, { score: health.result.score, band: health.result.band, modelVersion: health.result.modelVersion }, ctx.options.scoreRetentionDays ?? 400);
+    await ctx.state.saveDesired(desired);
   }
-  await ctx.state.saveDesired(desired);
-  await ctx.runs.set(runId, { accountsScored: desired.length, plans, 'ms.score': Date.now() - started });
-  const summary: ScoreSummary = { accountsScored: desired.length, plans };
+
+  // Every target is saved: the stage is done with what it took.
+  await ctx.redis
+    .multi()
+    .hset(k.settings, 'score:format', SCORE_FORMAT, 'score:config', JSON.stringify(config), 'score:day', day)
+    .hdel(k.settings, 'score:full-requested')
+    .del(k.takenAccounts)
+    .exec();
+  const summary: ScoreSummary = { accountsScored: crm.accounts.size, plans, rescored: targets.length, full };
+  await ctx.runs.set(runId, { accountsScored: crm.accounts.size, plans, 'score.rescored': targets.length, 'score.full': full ? 1 : 0, 'ms.score': Date.now() - started });
   await markStageDone(ctx, 'score', inputs, summary);
   return summary;
 }

@@ -1,0 +1,74 @@
+/**
+ * What a resolution depends on, as lookup keys, so that resolution can follow its inputs:
+ * - `lookupKeysOf(record)`: the keys a record's resolution reads (`d:<domain>`, `e:<email>`,
+ *   `a:<account id>`, and its parents `o:<organization>`, `u:<user>`, `p:<profile>`);
+ * - `identitySnapshot(index)`: for every key the index can answer, what it answers
+ *   (`d:`, `e:`, `a:`, plus the pins `pin:<kind>:<id>` and `po:<organization>`).
+ * Two snapshots differ exactly on the keys whose answer changed, so the records to re-resolve
+ * after a CRM or manual-rule change are those that read a changed key (or are pinned by one).
+ */
+import { emailDomainOf, normalizeEmail, registrableDomain } from './domains.ts';
+import { lookupExplicitId, type IdentityIndex } from './identity-index.ts';
+import { keysOf, NO_PARENTS, type ResolvableRecord } from './index.ts';
+import type { ManualRule } from './manual-rules.ts';
+import { ACCOUNT_KEY_PREFIX, toSalesforceId18 } from './salesforce-id.ts';
+
+const PARENT_KEY: Record<string, string> = { organization: 'o', requester: 'u', profile: 'p' };
+
+/** The lookup keys a record's resolution reads, sorted and unique. */
+export function lookupKeysOf(record: ResolvableRecord): string[] {
+  const k = keysOf(record, NO_PARENTS);
+  const out = new Set<string>();
+  for (const { value } of k.explicitIds) {
+    if (value === null || value.trim() === '') continue;
+    const id = toSalesforceId18(value);
+    if (id && id.startsWith(ACCOUNT_KEY_PREFIX)) out.add(`a:${id}`);
+  }
+  for (const p of k.parents) if (p.id !== null) out.add(`${PARENT_KEY[p.label] ?? p.label}:${p.id}`);
+  const email = k.email === null || k.email.trim() === '' ? null : normalizeEmail(k.email);
+  if (email !== null) {
+    out.add(`e:${email}`);
+    const host = emailDomainOf(email);
+    const domain = host === null ? null : registrableDomain(host);
+    if (domain) out.add(`d:${domain}`);
+  } else {
+    for (const d of k.domains) {
+      const domain = registrableDomain(d);
+      if (domain) out.add(`d:${domain}`);
+    }
+  }
+  return [...out].sort();
+}
+
+function pinAnswer(index: IdentityIndex, rule: ManualRule): string | null {
+  const found = lookupExplicitId(index, rule.accountId ?? '');
+  return found.status === 'ok' ? found.accountId : null;
+}
+
+/** Every key the index answers, with its answer (JSON). O(accounts + contacts + organizations + rules). */
+export function identitySnapshot(index: IdentityIndex): Map<string, string> {
+  const out = new Map<string, string>();
+  const ids = new Set<string>([...index.accounts.keys(), ...index.merged.keys(), ...index.deleted, ...index.excludedAccounts.keys()]);
+  for (const id of ids) {
+    const found = lookupExplicitId(index, id);
+    const answer = found.status === 'ok' ? ['ok', found.accountId] : found.status === 'excluded' ? ['excluded', found.accountId, found.rule.id] : [found.status];
+    out.set(`a:${id}`, JSON.stringify(answer));
+  }
+  const domains = new Set<string>([...index.domainOwners.keys(), ...index.excludedDomains.keys(), ...index.pinnedDomains.keys()]);
+  for (const d of domains) {
+    const pin = index.pinnedDomains.get(d);
+    out.set(`d:${d}`, JSON.stringify([[...(index.domainOwners.get(d) ?? [])].sort(), index.excludedDomains.get(d)?.id ?? null, pin ? [pin.id, pinAnswer(index, pin)] : null]));
+  }
+  for (const [email, owners] of index.contactEmails) out.set(`e:${email}`, JSON.stringify([...owners].sort()));
+  for (const [key, rule] of index.pinnedRecords) out.set(`pin:${key}`, JSON.stringify([rule.id, pinAnswer(index, rule)]));
+  for (const [orgId, rule] of index.pinnedOrganizations) out.set(`po:${orgId}`, JSON.stringify([rule.id, pinAnswer(index, rule)]));
+  return out;
+}
+
+/** Keys whose answer differs between two snapshots (added, removed or changed). */
+export function changedLookupKeys(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of after) if (before.get(k) !== v) out.push(k);
+  for (const k of before.keys()) if (!after.has(k)) out.push(k);
+  return out;
+}
