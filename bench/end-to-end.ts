@@ -17,7 +17,7 @@ import { generateDataset, type GenerateSummary } from '../src/sandbox/generator/
 import { connectRedis } from '../src/store/redis.ts';
 import { RunStore } from '../src/store/run-store.ts';
 import { bareParse } from './ingest.ts';
-import { privateRedis, runCli, startSandboxProc, type BenchRedis, type SandboxProc } from './sandbox-procs.ts';
+import { logTail, privateRedis, runCli, startSandboxProc, type BenchRedis, type SandboxProc } from './sandbox-procs.ts';
 
 /** The issue's shapes: 2,000 accounts with about a million events; 20,000 accounts with 200,000 contacts, 100,000 tickets, 5 million events. */
 export interface DatasetShape {
@@ -68,9 +68,10 @@ export interface TimedSync {
 /** `sync [--full] --wait --json` in the sandbox's directory, with the run record's stage times and the processes' peak RSS. */
 export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: boolean, watched: Array<{ resetPeak(): boolean; peakRss(): number }>, timeoutMs: number): Promise<TimedSync> {
   for (const p of watched) p.resetPeak();
-  const out = await runCli(sandbox.cwd, redisUrl, ['sync', ...(full ? ['--full'] : []), '--wait', '--json'], timeoutMs);
+  const out = await runCli(sandbox.cwd, redisUrl, ['sync', ...(full ? ['--full'] : []), '--wait', '--json'], timeoutMs).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}\nsandbox log (${sandbox.logFile}):\n${logTail(sandbox.logFile)}`);
+  });
   const summary = summarySchema.parse(JSON.parse(out.stdout));
-  if (summary.status !== 'succeeded') throw new Error(`run ${summary.runId} ${summary.status}`);
   const redis = connectRedis(redisUrl);
   try {
     const run = await new RunStore(redis, sandbox.state.prefix).get(summary.runId);
@@ -207,7 +208,7 @@ export function formatEndToEnd(r: EndToEndResult): string {
     `    pulled: ${pulled(r.unchanged)}`,
     `  1% changed (${r.changed.accounts} accounts, ${r.changed.contacts} contacts, ${r.changed.opportunities} opportunities, ${r.changed.tickets} tickets, ${r.changed.events} new events), sync --wait: ${s(r.incremental.wallMs)} -> ratio ${(r.incremental.wallMs / r.full.wallMs).toFixed(3)} of the full run (target <= 0.03)`,
     `    stages: ${stageLine(r.incremental)}`,
-    `    pulled: ${pulled(r.incremental)}; ${r.incremental.summary.accountsScored} accounts scored; ${r.incremental.summary.fieldsWritten} fields written; peak RSS ${mb(r.incremental.peakRss[0] ?? NaN)}; Redis used_memory +${mb(r.redisBytesAfterIncremental)}`,
+    `    pulled: ${pulled(r.incremental)}; ${r.incremental.summary.accountsScored} accounts scored; ${r.incremental.summary.fieldsWritten} fields written on ${r.incremental.summary.accountsWritten} accounts; peak RSS ${mb(r.incremental.peakRss[0] ?? NaN)}; Redis used_memory +${mb(r.redisBytesAfterIncremental)}`,
   ];
   return lines.join('\n');
 }

@@ -114,7 +114,7 @@ function spawnProc(cwd: string, name: string, args: string[], env: NodeJS.Proces
   };
 }
 
-const logTail = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8').slice(-2000) : '');
+export const logTail = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8').slice(-2000) : '');
 
 /** Fails fast with the program's output when it exits before it is ready. */
 function alive(proc: Proc, what: string): void {
