@@ -68,7 +68,8 @@ export interface OrgOptions {
   datasetDir: string;
   label: string;
   now: string;
-  /** Extra environment for spawned workers and options for in-process ones. */
+  /** The org's Redis (default: the shared test Redis); the `redis` given to start() must talk to it. */
+  redisUrl?: string;
   writebackBatch?: number;
   lockMs?: number;
 }
@@ -98,6 +99,10 @@ export class CrashOrg {
     return new CrashOrg(options, prefix, emulators, ctx, redis);
   }
 
+  get redisUrl(): string {
+    return this.options.redisUrl ?? TEST_REDIS_URL;
+  }
+
   private env(redisUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv {
     return {
       ...process.env,
@@ -118,7 +123,7 @@ export class CrashOrg {
   }
 
   /** A worker process on this org; resolves once its workers listen. */
-  async spawnWorker(redisUrl = TEST_REDIS_URL, extra: Record<string, string> = {}): Promise<ChildProcess> {
+  async spawnWorker(redisUrl = this.redisUrl, extra: Record<string, string> = {}): Promise<ChildProcess> {
     const child = spawnTs(join(root, 'tests', 'helpers', 'worker-main.ts'), [], { cwd: root, env: this.env(redisUrl, extra), stdio: ['ignore', 'pipe', 'inherit'] });
     this.workers.push(child);
     await new Promise<void>((resolve, reject) => {
@@ -140,18 +145,18 @@ export class CrashOrg {
   /** The real workers in this process (for a control run). */
   async startInProcessWorkers(): Promise<void> {
     this.inProcess = await startServices({
-      redisUrl: TEST_REDIS_URL, prefix: this.prefix, sources: this.ctx.sources, log: silentLogger(), now: this.ctx.now,
+      redisUrl: this.redisUrl, prefix: this.prefix, sources: this.ctx.sources, log: silentLogger(), now: this.ctx.now,
       roles: { api: false, workers: true, schedulers: false }, port: 0, defaultSchedule: null, options: this.ctx.options, workerConcurrency: 1,
     });
   }
 
   async requestRun(): Promise<string> {
-    const run = await requestRun(this.ctx, bullConnection(TEST_REDIS_URL), { sources: ['salesforce', 'zendesk', 'mixpanel', 'surveys'], full: true, dryRun: false, trigger: 'test' });
+    const run = await requestRun(this.ctx, bullConnection(this.redisUrl), { sources: ['salesforce', 'zendesk', 'mixpanel', 'surveys'], full: true, dryRun: false, trigger: 'test' });
     return run.id;
   }
 
   async waitForRun(runId: string, timeoutMs = 60_000): Promise<RunView> {
-    return waitForRun(this.ctx, bullConnection(TEST_REDIS_URL), runId, timeoutMs);
+    return waitForRun(this.ctx, bullConnection(this.redisUrl), runId, timeoutMs);
   }
 
   async stage(runId: string): Promise<string | undefined> {

@@ -16,10 +16,13 @@ const urls = z
   .object({ salesforce: z.url(), zendesk: z.url(), mixpanel: z.url() })
   .parse(JSON.parse(process.env.TIDEMARK_TEST_EMULATORS ?? 'null'));
 const env = loadEnv();
+const sources = sandboxSources(urls);
+// Small Zendesk pages when asked for (ZENDESK_PAGE_SIZE), so a pull has many checkpoints.
+if (process.env.ZENDESK_PAGE_SIZE && sources.zendesk) sources.zendesk = { ...sources.zendesk, config: { ...(sources.zendesk.config as object), perPage: env.ZENDESK_PAGE_SIZE } };
 const services = await startServices({
   redisUrl: env.REDIS_URL,
   prefix: env.TIDEMARK_PREFIX,
-  sources: sandboxSources(urls),
+  sources,
   log: createLogger({ level: env.LOG_LEVEL }),
   now: () => nowFrom(env),
   roles: { api: false, workers: true, schedulers: false },
