@@ -233,6 +233,53 @@ describe('incremental resolve and score', () => {
     expect(await state(ctx)).toEqual(await fromScratch(ctx));
   });
 
+  it('a resolve or score interrupted part-way converges when it runs again', { timeout: 60_000 }, async () => {
+    for (const crashAt of [1, 2]) {
+      const ctx = await org_(`crash${crashAt}`);
+      const records: CanonicalRecord[] = [];
+      for (let i = 1; i <= 40; i += 1) {
+        records.push(account(acc(i), `company${i}.com`));
+        for (let p = 0; p < 5; p += 1) {
+          records.push(profile(`c${i}p${p}`, `p${p}@company${i}.com`));
+          for (let d = 1; d <= 12; d += 1) records.push(activity(`c${i}p${p}`, null, `2026-11-${String(d).padStart(2, '0')}`));
+        }
+      }
+      await put(ctx, records);
+      await sync(ctx);
+      // Changes that re-resolve more than one batch: new domains for 20 accounts, a late Contact, changed events.
+      await put(ctx, [
+        ...Array.from({ length: 20 }, (_, i) => account(acc(i + 1), `company${i + 2}.com`)),
+        contact('003late', acc(30), 'p0@company31.com'),
+        ...records.filter((r) => r.kind === 'mixpanel.activity').filter((_, i) => i % 50 === 0).map((a) => ({ ...a, eventCount: 9 })),
+      ]);
+      let appends = 0;
+      const crashingLogs = Object.assign(Object.create(ctx.logs) as SyncContext['logs'], {
+        append: async (): Promise<void> => {
+          appends += 1;
+          if (appends === crashAt) throw new Error('worker killed after a saved batch');
+        },
+      });
+      let saves = 0;
+      const crashingState = Object.assign(Object.create(ctx.state) as SyncContext['state'], {
+        saveScore: async (...args: Parameters<SyncContext['state']['saveScore']>): Promise<void> => {
+          saves += 1;
+          if (saves === crashAt * 7) throw new Error('worker killed mid-score');
+          await ctx.state.saveScore(...args);
+        },
+      });
+      const run = await ctx.runs.create({ sources: [], full: false, dryRun: false, trigger: 'test' }, NOW);
+      await expect(resolveRun({ ...ctx, logs: crashingLogs }, run.id)).rejects.toThrow('worker killed');
+      const again = await resolveRun(ctx, run.id);
+      expect(again.records).toBeGreaterThan(0);
+      await expect(scoreRun({ ...ctx, state: crashingState }, run.id)).rejects.toThrow('worker killed');
+      await scoreRun(ctx, run.id);
+      const k = keys(ctx.prefix);
+      for (const kind of RESOLVED_KINDS) expect(await redis.exists(k.taken(kind), k.dirty(kind))).toBe(0);
+      expect(await redis.exists(k.takenAccounts, k.dirtyAccounts)).toBe(0);
+      expect(await state(ctx), `crash at ${crashAt}`).toEqual(await fromScratch(ctx));
+    }
+  });
+
   it('re-pulling the same window changes nothing', async () => {
     const ctx = await org_('repull');
     const day = '2026-11-18';
