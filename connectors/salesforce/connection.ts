@@ -14,7 +14,7 @@ import jsforce, { type Connection, type HttpRequest, type HttpRequestOptions } f
 import type { Logger } from 'pino';
 import { AuthError, BudgetError, ConfigError, RateLimitError, TidemarkError, TransientError } from '../../src/contracts/errors.ts';
 import { registerSecret } from '../../src/logging/logger.ts';
-import { retryAfterMs } from '../../src/sources/http.ts';
+import { redactUrl, retryAfterMs } from '../../src/sources/http.ts';
 import { SALESFORCE_AUTH_HINT, type SalesforceConfig } from './config.ts';
 
 interface TokenResult {
@@ -176,7 +176,15 @@ export async function openSalesforceConnection(config: SalesforceConfig, log: Lo
     calls += 1;
     const direct = bypassesProxy(req.url) ? { httpProxy: undefined } : {};
     const pending = send(req, { ...reqOptions, ...direct, retry: { ...reqOptions?.retry, maxRetries: 0 } });
-    pending.then(
+    // jsforce pipes the response body without passing on its errors, so a connection reset in the
+    // middle of a body leaves the request pending for ever (found by fault injection). A request
+    // not answered in full within timeoutMs fails as transient: the job retries from its checkpoint.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new TransientError(`Salesforce ${req.method} ${redactUrl(req.url)}: no complete answer within ${config.timeoutMs / 1000} s (connection lost in the middle of the body?)`)), config.timeoutMs);
+    });
+    const bounded = Promise.race([pending, deadline]).finally(() => clearTimeout(timer));
+    bounded.then(
       (res) => {
         last = { status: res.statusCode, retryAfter: res.headers['retry-after'] ?? null };
       },
@@ -184,7 +192,8 @@ export async function openSalesforceConnection(config: SalesforceConfig, log: Lo
         last = null;
       },
     );
-    return pending;
+    // jsforce reads the request's stream() and awaits the promise: keep the stream, bound the promise.
+    return Object.assign(bounded, { stream: () => pending.stream() }) as unknown as typeof pending;
   };
   return { conn, calls: () => calls, last: () => last };
 }
