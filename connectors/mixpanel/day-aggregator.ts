@@ -4,18 +4,17 @@
  *
  * Duplicates are dropped with Mixpanel's de-duplication key (event name, distinct_id, time,
  * $insert_id; docs: raw-data-export-api), exactly: an event without $insert_id is never a
- * duplicate. A duplicate shares its distinct_id and day with the original, so the seen
- * $insert_ids live in the (day, distinct_id) state: insert id -> the first event's time and name
- * (two numbers in shared typed arrays). Two different events with the same $insert_id in one
- * person-day (rare) are told apart by a composite key kept only for them.
+ * duplicate. The keys seen are held in typed arrays (seen-events.ts): the person-day's number
+ * (distinct_id and day), the interned event name, the time and the $insert_id's characters.
  *
- * Memory: one state per (day, distinct_id) and one seen entry per event with an $insert_id, for
- * the days of one export request (the stream keeps at most maxDaysPerRequest days open, because
- * the export does not promise any order); nothing is kept between requests. No string is built
- * per event.
+ * Memory: one state per (day, distinct_id), and per event with an $insert_id about 40 bytes plus
+ * two per character of it, off the JavaScript heap, for the days of one export request (the export
+ * promises no order, so all days of a request stay open until it ends; at most
+ * maxDaysPerRequest). Nothing is kept between requests. No string is built per event.
  */
 import { activityId, type MixpanelActivity } from '../../src/contracts/records.ts';
 import { distinctIdOf, insertIdOf } from './raw-schemas.ts';
+import { SeenEvents } from './seen-events.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -28,11 +27,11 @@ interface Bucket {
 }
 
 interface PersonDay {
+  /** Number of this person-day in the aggregator (part of the de-duplication key). */
+  index: number;
   distinctId: string;
   /** Usually one or two (no account property, and the account property). */
   buckets: Bucket[];
-  /** $insert_id -> entry in the aggregator's seen arrays (first event with that id). */
-  seen: Map<string, number> | null;
 }
 
 const dayNames = new Map<number, string>();
@@ -61,13 +60,9 @@ export function dayOf(time: number): string {
 
 export class DayAggregator {
   private readonly days = new Map<number, Map<string, PersonDay>>();
-  /** First events by seen entry: time and interned event name. */
-  private seenTimes = new Float64Array(1 << 12);
-  private seenNames = new Int32Array(1 << 12);
-  private seenCount = 0;
+  private personDays = 0;
+  private seen = new SeenEvents();
   private readonly nameIds = new Map<string, number>();
-  /** Composite keys of events whose $insert_id an earlier, different event of the person-day had. */
-  private readonly collisions = new Set<string>();
   duplicates = 0;
   events = 0;
 
@@ -87,11 +82,12 @@ export class DayAggregator {
     }
     let person = persons.get(distinctId);
     if (!person) {
-      person = { distinctId, buckets: [], seen: null };
+      person = { index: this.personDays, distinctId, buckets: [] };
+      this.personDays += 1;
       persons.set(distinctId, person);
     }
     const insertId = insertIdOf(properties);
-    if (insertId !== null && this.isDuplicate(person, event, time, insertId, day)) {
+    if (insertId !== null && !this.seen.add(person.index, this.nameId(event), time, insertId)) {
       this.duplicates += 1;
       return;
     }
@@ -138,40 +134,6 @@ export class DayAggregator {
     return id;
   }
 
-  /** Whether (event, distinct_id, time, insertId) was seen; records it when not. */
-  private isDuplicate(person: PersonDay, event: string, time: number, insertId: string, day: number): boolean {
-    const name = this.nameId(event);
-    person.seen ??= new Map();
-    const entry = person.seen.get(insertId);
-    if (entry === undefined) {
-      person.seen.set(insertId, this.remember(time, name));
-      return false;
-    }
-    if (this.seenTimes[entry] === time && this.seenNames[entry] === name) return true;
-    // Same $insert_id, another event: a distinct event by Mixpanel's key; keep composite keys.
-    const key = (t: number, n: number): string => `${day}\u0000${person.distinctId}\u0000${insertId}\u0000${t}\u0000${n}`;
-    this.collisions.add(key(this.seenTimes[entry] as number, this.seenNames[entry] as number));
-    const mine = key(time, name);
-    if (this.collisions.has(mine)) return true;
-    this.collisions.add(mine);
-    return false;
-  }
-
-  private remember(time: number, name: number): number {
-    if (this.seenCount === this.seenTimes.length) {
-      const times = new Float64Array(this.seenTimes.length * 2);
-      times.set(this.seenTimes);
-      this.seenTimes = times;
-      const names = new Int32Array(this.seenNames.length * 2);
-      names.set(this.seenNames);
-      this.seenNames = names;
-    }
-    this.seenTimes[this.seenCount] = time;
-    this.seenNames[this.seenCount] = name;
-    this.seenCount += 1;
-    return this.seenCount - 1;
-  }
-
   /** The day's activities (sorted by id, deterministic), and forgets the day. */
   take(day: string | number): MixpanelActivity[] {
     const number = typeof day === 'number' ? day : Math.floor(Date.parse(`${day}T00:00:00Z`) / DAY_MS);
@@ -199,15 +161,12 @@ export class DayAggregator {
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** Entries of the seen arrays in use (for memory accounting). */
-  get seenEntries(): number {
-    return this.seenCount;
+  /** Bytes of the de-duplication state (for memory accounting). */
+  get seenBytes(): number {
+    return this.seen.bytes;
   }
 
   private release(): void {
-    this.seenTimes = new Float64Array(1 << 12);
-    this.seenNames = new Int32Array(1 << 12);
-    this.seenCount = 0;
-    this.collisions.clear();
+    this.seen = new SeenEvents();
   }
 }

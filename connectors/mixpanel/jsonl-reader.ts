@@ -31,11 +31,10 @@ export function parseJsonLine(text: string): unknown {
 }
 
 const OPEN_BRACE = 123;
+const NEWLINE = 0x0a;
 const CLOSE_BRACE = 125;
 
 export async function* readLineBatches(body: AsyncIterable<Uint8Array>, upstream = 'mixpanel'): AsyncGenerator<LineBatch> {
-  const decoder = new TextDecoder();
-  let rest = '';
   let line = 0;
   let batch: LineBatch = { texts: [], lines: [] };
   /** Adds one line; true when it is the "terminated early" marker. */
@@ -50,9 +49,19 @@ export async function* readLineBatches(body: AsyncIterable<Uint8Array>, upstream
     return false;
   };
   const terminated = (): TransientError => new TransientError(`${upstream} export terminated early after ${line - 1} lines: it will be read again`);
+  // Bytes after the last newline wait for the next chunk: each chunk is decoded once, up to its
+  // last newline (a newline never falls inside a multi-byte UTF-8 character).
+  let carry: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of body) {
-      const text = rest + decoder.decode(chunk, { stream: true });
+      const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const last = bytes.lastIndexOf(NEWLINE);
+      if (last === -1) {
+        carry = bytes;
+        continue;
+      }
+      carry = bytes.subarray(last + 1);
+      const text = bytes.toString('utf8', 0, last + 1);
       let from = 0;
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
         if (add(text.slice(from, nl))) {
@@ -61,7 +70,6 @@ export async function* readLineBatches(body: AsyncIterable<Uint8Array>, upstream
         }
         from = nl + 1;
       }
-      rest = text.slice(from);
       if (batch.texts.length > 0) {
         yield batch;
         batch = { texts: [], lines: [] };
@@ -71,7 +79,7 @@ export async function* readLineBatches(body: AsyncIterable<Uint8Array>, upstream
     if (err instanceof TransientError) throw err;
     throw new TransientError(`${upstream} export stream broke after ${line} lines: ${(err as Error).message}`, { cause: err });
   }
-  rest += decoder.decode();
+  const rest = carry.toString('utf8');
   if (rest.trim() !== '') {
     if (rest.trim() !== 'terminated early' && parseJsonLine(rest.trim()) === undefined) {
       throw new TransientError(`${upstream} export body ends in a partial line (truncated after ${line} lines): it will be read again`);
