@@ -7,7 +7,8 @@
 const EMPTY = 0;
 
 export class SeenEvents {
-  private table = new Int32Array(1 << 12);
+  /** Pairs (entry + 1, hash): a probe reads one cache line, not the entry arrays. */
+  private table = new Int32Array(1 << 13);
   private hashes = new Int32Array(1 << 11);
   private persons = new Int32Array(1 << 11);
   private names = new Int32Array(1 << 11);
@@ -23,12 +24,13 @@ export class SeenEvents {
     let h = Math.imul(person ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(name + 1, 0x85ebca6b) ^ (time % 4_294_967_296 | 0);
     for (let i = 0; i < insertId.length; i += 1) h = Math.imul(h ^ insertId.charCodeAt(i), 16_777_619);
     h ^= h >>> 15;
-    const mask = this.table.length - 1;
+    const mask = (this.table.length >> 1) - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const at = this.table[slot] as number;
+      const at = this.table[slot << 1] as number;
       if (at === EMPTY) break;
+      if (this.table[(slot << 1) + 1] !== h) continue;
       const e = at - 1;
-      if (this.hashes[e] === h && this.persons[e] === person && this.names[e] === name && this.times[e] === time && this.sameChars(e, insertId)) return false;
+      if (this.persons[e] === person && this.names[e] === name && this.times[e] === time && this.sameChars(e, insertId)) return false;
     }
     this.insert(h, person, name, time, insertId);
     return true;
@@ -54,15 +56,16 @@ export class SeenEvents {
     this.lengths[e] = insertId.length;
     this.charCount += insertId.length;
     this.size += 1;
-    if (this.size * 2 > this.table.length) this.rehash(this.table.length * 2);
+    if (this.size * 4 > this.table.length) this.rehash(this.table.length * 2);
     else this.place(h, e);
   }
 
   private place(h: number, e: number): void {
-    const mask = this.table.length - 1;
+    const mask = (this.table.length >> 1) - 1;
     let slot = h & mask;
-    while (this.table[slot] !== EMPTY) slot = (slot + 1) & mask;
-    this.table[slot] = e + 1;
+    while (this.table[slot << 1] !== EMPTY) slot = (slot + 1) & mask;
+    this.table[slot << 1] = e + 1;
+    this.table[(slot << 1) + 1] = h;
   }
 
   private rehash(capacity: number): void {
