@@ -129,9 +129,25 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   const records = recTexts.map((t) => (t === null ? null : (JSON.parse(t) as RecordOf<ResolvableKind>)));
   const parents = await parentsFor(env, records.filter((r): r is ResolvableRecord => r !== null));
 
-  const m = ctx.redis.multi();
+  // Writes are grouped per key (one HSET of the batch's matches, one SADD per lookup key or
+  // account), so a batch costs a few hundred commands, not several per record.
   const changedParents: string[] = [];
   const logLines: Array<{ id: string; match: StoredMatch }> = [];
+  const matchSet: string[] = [];
+  const matchDel: string[] = [];
+  const depsSet: string[] = [];
+  const depsDel: string[] = [];
+  const counts = new Map<string, number>();
+  const setOps = new Map<string, { add: string[]; rem: string[] }>();
+  const touched = new Set<string>();
+  const op = (key: string): { add: string[]; rem: string[] } => {
+    let o = setOps.get(key);
+    if (!o) {
+      o = { add: [], rem: [] };
+      setOps.set(key, o);
+    }
+    return o;
+  };
   let changed = 0;
   ids.forEach((id, i) => {
     const record = records[i] ?? null;
@@ -143,10 +159,10 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
 
     if (beforeText !== afterText) {
       changed += 1;
-      if (after === null) m.hdel(k.matches(kind), id);
-      else m.hset(k.matches(kind), id, afterText as string);
-      if (before) m.hincrby(k.matchCounts, countField(kind, before), -1);
-      if (after) m.hincrby(k.matchCounts, countField(kind, after), 1);
+      if (after === null) matchDel.push(id);
+      else matchSet.push(id, afterText as string);
+      if (before) counts.set(countField(kind, before), (counts.get(countField(kind, before)) ?? 0) - 1);
+      if (after) counts.set(countField(kind, after), (counts.get(countField(kind, after)) ?? 0) + 1);
       if (CHILD_KEY[kind]) changedParents.push(id);
       if (after && kind !== 'mixpanel.activity') logLines.push({ id, match: after });
     }
@@ -156,21 +172,41 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
     if (JSON.stringify(oldKeys) !== JSON.stringify(newKeys)) {
       const kept = new Set(newKeys);
       const old = new Set(oldKeys);
-      for (const key of oldKeys) if (!kept.has(key)) m.srem(k.refs(key), ref);
-      for (const key of newKeys) if (!old.has(key)) m.sadd(k.refs(key), ref);
-      if (record === null) m.hdel(k.deps(kind), id);
-      else m.hset(k.deps(kind), id, JSON.stringify(newKeys));
+      for (const key of oldKeys) if (!kept.has(key)) op(k.refs(key)).rem.push(ref);
+      for (const key of newKeys) if (!old.has(key)) op(k.refs(key)).add.push(ref);
+      if (record === null) depsDel.push(id);
+      else depsSet.push(id, JSON.stringify(newKeys));
     }
 
     if (SCORED.has(kind)) {
       const was = before?.a ?? null;
       const now = after?.a ?? null;
       if (was !== now) {
-        if (was) m.srem(k.members(was, kind), id).sadd(k.dirtyAccounts, was);
-        if (now) m.sadd(k.members(now, kind), id).sadd(k.dirtyAccounts, now);
-      } else if (now && contentDirty.has(id)) m.sadd(k.dirtyAccounts, now);
+        if (was) {
+          op(k.members(was, kind)).rem.push(id);
+          touched.add(was);
+        }
+        if (now) {
+          op(k.members(now, kind)).add.push(id);
+          touched.add(now);
+        }
+      } else if (now && contentDirty.has(id)) touched.add(now);
     }
   });
+
+  const m = ctx.redis.multi();
+  if (matchSet.length > 0) m.hset(k.matches(kind), ...matchSet);
+  if (matchDel.length > 0) m.hdel(k.matches(kind), ...matchDel);
+  if (depsSet.length > 0) m.hset(k.deps(kind), ...depsSet);
+  if (depsDel.length > 0) m.hdel(k.deps(kind), ...depsDel);
+  // A full run recounts at its end (and is redone until it finishes): no per-batch deltas.
+  if (!env.full) for (const [field, delta] of counts) if (delta !== 0) m.hincrby(k.matchCounts, field, delta);
+  for (const [key, o] of setOps) {
+    if (o.rem.length > 0) m.srem(key, ...o.rem);
+    if (o.add.length > 0) m.sadd(key, ...o.add);
+  }
+  // A full run rescored every account anyway (it asks score for a full stage).
+  if (!env.full && touched.size > 0) m.sadd(k.dirtyAccounts, ...touched);
 
   // Children of a parent whose match changed are re-resolved later in this run: marked in the
   // same MULTI as the parent's new match, so a crash cannot lose them.
@@ -232,7 +268,15 @@ async function* hashIds(env: Env, key: string): AsyncGenerator<string[]> {
 async function recount(env: Env): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const kind of RESOLVED_KINDS) {
-    for await (const batch of env.ctx.state.scanMatches(kind)) for (const [, m] of batch) counts.set(countField(kind, m), (counts.get(countField(kind, m)) ?? 0) + 1);
+    let cursor = '0';
+    do {
+      const [next, flat] = await env.ctx.redis.hscan(env.k.matches(kind), cursor, 'COUNT', BATCH);
+      cursor = next;
+      for (let i = 1; i < flat.length; i += 2) {
+        const field = countField(kind, JSON.parse(flat[i] as string) as StoredMatch);
+        counts.set(field, (counts.get(field) ?? 0) + 1);
+      }
+    } while (cursor !== '0');
   }
   return counts;
 }
@@ -267,6 +311,8 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
     return kept;
   }
   const full = requestedFull || (await ctx.state.getSetting('resolve:format')) !== RESOLVE_FORMAT;
+  // Until a full run completes, every run is full (a full run keeps no per-batch match counts).
+  if (full) await ctx.redis.hdel(k.settings, 'resolve:format');
 
   // Take the dirty ids (merged with what an interrupted try left taken).
   const take = ctx.redis.multi();
