@@ -21,7 +21,9 @@ const DAY_MS = 86_400_000;
 interface Bucket {
   accountId: string | null;
   count: number;
-  names: Set<string>;
+  /** Event names by interned number: bits for the first 31, a Set for the rest. */
+  nameBits: number;
+  moreNames: Set<string> | null;
   firstAt: number;
   lastAt: number;
 }
@@ -63,6 +65,7 @@ export class DayAggregator {
   private personDays = 0;
   private seen = new SeenEvents();
   private readonly nameIds = new Map<string, number>();
+  private readonly nameList: string[] = [];
   duplicates = 0;
   events = 0;
 
@@ -87,7 +90,8 @@ export class DayAggregator {
       persons.set(distinctId, person);
     }
     const insertId = insertIdOf(properties);
-    if (insertId !== null && !this.seen.add(person.index, this.nameId(event), time, insertId)) {
+    const name = this.nameId(event);
+    if (insertId !== null && !this.seen.add(person.index, name, time, insertId)) {
       this.duplicates += 1;
       return;
     }
@@ -101,11 +105,12 @@ export class DayAggregator {
       }
     }
     if (!bucket) {
-      bucket = { accountId, count: 0, names: new Set(), firstAt: Infinity, lastAt: -Infinity };
+      bucket = { accountId, count: 0, nameBits: 0, moreNames: null, firstAt: Infinity, lastAt: -Infinity };
       person.buckets.push(bucket);
     }
     bucket.count += 1;
-    bucket.names.add(event);
+    if (name < 31) bucket.nameBits |= 1 << name;
+    else (bucket.moreNames ??= new Set()).add(event);
     const t = timeMs(time);
     if (t < bucket.firstAt) bucket.firstAt = t;
     if (t > bucket.lastAt) bucket.lastAt = t;
@@ -130,6 +135,7 @@ export class DayAggregator {
     if (id === undefined) {
       id = this.nameIds.size;
       this.nameIds.set(event, id);
+      this.nameList.push(event);
     }
     return id;
   }
@@ -152,13 +158,19 @@ export class DayAggregator {
           distinctId: person.distinctId,
           accountId: b.accountId,
           eventCount: b.count,
-          eventNames: [...b.names].sort(),
+          eventNames: this.namesOf(b),
           firstAt: Math.round(b.firstAt),
           lastAt: Math.round(b.lastAt),
         });
       }
     }
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  private namesOf(b: Bucket): string[] {
+    const out: string[] = b.moreNames ? [...b.moreNames] : [];
+    for (let bits = b.nameBits, i = 0; bits !== 0; bits >>>= 1, i += 1) if (bits & 1) out.push(this.nameList[i] as string);
+    return out.sort();
   }
 
   /** Bytes of the de-duplication state (for memory accounting). */

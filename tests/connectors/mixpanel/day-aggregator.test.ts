@@ -80,4 +80,15 @@ describe('day aggregation and de-duplication', () => {
     expect(agg.duplicates).toBe(2);
     expect(agg.take(dayOf(at)).map((r) => [r.distinctId, r.eventCount])).toEqual([['a', 5], ['b', 1]]);
   });
+
+  it('keeps every distinct event name of a bucket, beyond the first 31 seen', () => {
+    const agg = new DayAggregator('account_id');
+    const names = Array.from({ length: 40 }, (_, i) => `feature ${String(39 - i).padStart(2, '0')}`);
+    for (const [i, name] of names.entries()) agg.add({ event: name, properties: { time: DAY0 + i, distinct_id: i % 2 === 0 ? 'a' : 'b', $insert_id: `n${i}` } });
+    for (const name of names) agg.add({ event: name, properties: { time: DAY0 + 50, distinct_id: 'c' } });
+    const byPerson = new Map(agg.take(dayOf(DAY0)).map((r) => [r.distinctId, r.eventNames]));
+    expect(byPerson.get('a')).toEqual(names.filter((_, i) => i % 2 === 0).sort());
+    expect(byPerson.get('b')).toEqual(names.filter((_, i) => i % 2 === 1).sort());
+    expect(byPerson.get('c')).toEqual([...names].sort());
+  });
 });
