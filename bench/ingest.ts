@@ -33,12 +33,12 @@ const accountId = (n: number): string => toSalesforceId18(`001BENCH${String(n).p
 const accountOfUser = (k: number): number => k % ACCOUNTS;
 
 /**
- * Events of `users` people, about 8 per person-day (a busy product's rhythm), over `days` days
+ * Events of `users` people, runs of `perPersonDay` per person (8: a busy product's rhythm), over `days` days
  * before NOW, in time order; a third carry their account's id (the explicit rule), the rest
  * resolve through their profile's email domain. Also writes the accounts and profiles the
  * resolve step reads (bench/accounts.json, mixpanel/profiles.jsonl).
  */
-export async function writeEvents(dir: string, events: number, users = 5_000, days = 30): Promise<string> {
+export async function writeEvents(dir: string, events: number, users = 5_000, days = 30, perPersonDay = 8): Promise<string> {
   await mkdir(join(dir, 'mixpanel'), { recursive: true });
   await writeFile(join(dir, 'manifest.json'), JSON.stringify({ name: 'bench', generatedAt: NOW.toISOString() }));
   await writeFile(join(dir, 'bench-identity.json'), JSON.stringify({ users, accounts: ACCOUNTS }));
@@ -48,7 +48,7 @@ export async function writeEvents(dir: string, events: number, users = 5_000, da
   const w = new LineWriter(join(dir, 'mixpanel', 'events.jsonl'));
   const start = NOW.getTime() / 1000 - (days - 1) * 86400;
   for (let i = 0; i < events; i += 1) {
-    const user = Math.floor(i / 8) % users;
+    const user = Math.floor(i / perPersonDay) % users;
     await w.write({ event: `feature_${i % 12}`, properties: { time: Math.floor(start + ((i * (days - 1) * 86400) / events)), distinct_id: `user-${user}`, $insert_id: `ins-${i}`, account_id: i % 3 === 0 ? accountId(accountOfUser(user)) : undefined, $browser: 'Chrome', $os: 'Linux' } });
   }
   await w.close();
@@ -148,8 +148,11 @@ export async function realPath(dir: string, redisUrl: string, prefix: string, da
   const phases = { pullMs: 0, upsertMs: 0, resolveMs: 0, signalsMs: 0 };
   let activities = 0;
   let resolved = 0;
-  // The signal inputs: each account's resolved activities (day aggregates, not events).
-  const byAccount = new Map<string, MixpanelActivity[]>();
+  // The signal inputs: each account's resolved activities (day aggregates, not events) of the
+  // days the usage signals read (30-day window and the 30 days before it), plus its latest
+  // older activity (days since last activity), so they do not grow with the backfill's days.
+  const byAccount = new Map<string, { recent: MixpanelActivity[]; latestOlder: MixpanelActivity | null }>();
+  const oldestKept = new Date(NOW.getTime() - 61 * 86_400_000).toISOString().slice(0, 10);
   try {
     let mark = performance.now();
     for await (const page of activitiesStream.pull({ config, checkpoint: null, full: true, now: NOW, log: silentLogger() })) {
@@ -162,9 +165,13 @@ export async function realPath(dir: string, redisUrl: string, prefix: string, da
         const r = resolveOne(identity.index, activity, identity.profiles, false);
         if (r.accountId === null) continue;
         resolved += 1;
-        const list = byAccount.get(r.accountId);
-        if (list) list.push(activity);
-        else byAccount.set(r.accountId, [activity]);
+        let inputs = byAccount.get(r.accountId);
+        if (!inputs) {
+          inputs = { recent: [], latestOlder: null };
+          byAccount.set(r.accountId, inputs);
+        }
+        if (activity.day >= oldestKept) inputs.recent.push(activity);
+        else if (!inputs.latestOlder || activity.day > inputs.latestOlder.day) inputs.latestOlder = activity;
       }
       activities += page.records.length;
       mark = performance.now();
@@ -172,10 +179,11 @@ export async function realPath(dir: string, redisUrl: string, prefix: string, da
     }
     const t = performance.now();
     let events30d = 0;
-    for (const [id, list] of byAccount) {
+    for (const [id, inputs] of byAccount) {
       const account = identity.accounts.get(id);
       if (!account) continue;
-      const bundle: AccountBundle = { account, contacts: [], opportunities: [], lineItems: [], users: new Map(), activities: list, tickets: [], surveys: [], sources: { mixpanel: true, zendesk: false, surveys: false } };
+      const activities = inputs.latestOlder ? [...inputs.recent, inputs.latestOlder] : inputs.recent;
+      const bundle: AccountBundle = { account, contacts: [], opportunities: [], lineItems: [], users: new Map(), activities, tickets: [], surveys: [], sources: { mixpanel: true, zendesk: false, surveys: false } };
       events30d += computeSignals(bundle, NOW).events30d ?? 0;
     }
     phases.signalsMs = performance.now() - t;
@@ -220,24 +228,27 @@ async function realPathInProcess(dir: string, redisUrl: string, prefix: string, 
 
 /**
  * Peak memory as the file grows from N/2 to 2N events (1M vs 4M for --events 2000000), each
- * measured in a fresh process: (a) a longer backfill at the same daily volume (30 vs 120 days,
- * requests of 30 days), which the request window keeps flat; (b) the same 30 days four times
- * denser, where the exact de-duplication state (one entry per event with an $insert_id, for the
- * days of one request) grows with the events of a request.
+ * measured in a fresh process: (a) a longer backfill at the same daily volume (60 vs 240 days,
+ * requests of 30 days), which the request window keeps flat; (b) the same people and days with
+ * four times the events per person-day (the same day activities), where only the exact
+ * de-duplication state (one entry per event with an $insert_id, for the days of one request)
+ * grows with the events of a request. The base spans 60 days because the
+ * usage signals read 60 days: their inputs (resolved day activities) grow up to 60 days of a
+ * backfill and then stay flat.
  */
 export async function benchMemory(root: string, events: number, redisUrl: string, prefix: string): Promise<string[]> {
   const small = Math.round(events / 2);
   const large = small * 4;
   const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
   const cases = [
-    { name: 'base', events: small, days: 30 },
-    { name: 'longer', events: large, days: 120 },
-    { name: 'denser', events: large, days: 30 },
+    { name: 'base', events: small, days: 60, perPersonDay: 8 },
+    { name: 'longer', events: large, days: 240, perPersonDay: 8 },
+    { name: 'denser', events: large, days: 60, perPersonDay: 32 },
   ];
   const results = new Map<string, RealPathResult>();
   for (const c of cases) {
     const dir = join(root, c.name);
-    await writeEvents(dir, c.events, 5_000, c.days);
+    await writeEvents(dir, c.events, 5_000, c.days, c.perPersonDay);
     results.set(c.name, await realPathInProcess(dir, redisUrl, `${prefix}:${c.name}`, c.days));
   }
   const base = results.get('base') as RealPathResult;
@@ -245,8 +256,8 @@ export async function benchMemory(root: string, events: number, redisUrl: string
   const longer = results.get('longer') as RealPathResult;
   const denser = results.get('denser') as RealPathResult;
   return [
-    `\nmemory, real path, peak RSS growth (each in a fresh process): ${small} events in 30 days ${mb(base.peakRssBytes)}`,
-    `  ${large} events in 120 days (longer backfill, same daily volume): ${mb(longer.peakRssBytes)} -> ratio ${ratio(longer)} (target < 1.2)`,
-    `  ${large} events in 30 days (4x denser days): ${mb(denser.peakRssBytes)} -> ratio ${ratio(denser)} (target < 1.2; the exact de-duplication state grows with the events of one request)`,
+    `\nmemory, real path, peak RSS growth (each in a fresh process): ${small} events in 60 days ${mb(base.peakRssBytes)}`,
+    `  ${large} events in 240 days (longer backfill, same daily volume): ${mb(longer.peakRssBytes)} -> ratio ${ratio(longer)} (target < 1.2)`,
+    `  ${large} events in 60 days (same people and days, 4x the events per person-day): ${mb(denser.peakRssBytes)} -> ratio ${ratio(denser)} (target < 1.2; the exact de-duplication state grows with the events of one request)`,
   ];
 }
