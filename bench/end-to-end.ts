@@ -17,7 +17,7 @@ import { generateDataset, type GenerateSummary } from '../src/sandbox/generator/
 import { connectRedis } from '../src/store/redis.ts';
 import { RunStore } from '../src/store/run-store.ts';
 import { bareParse } from './ingest.ts';
-import { logTail, privateRedis, runCli, startSandboxProc, type BenchRedis, type SandboxProc } from './sandbox-procs.ts';
+import { logTail, privateRedis, runCli, startSandboxProc, type BenchRedis, type Proc, type SandboxProc } from './sandbox-procs.ts';
 
 /** The issue's shapes: 2,000 accounts with about a million events; 20,000 accounts with 200,000 contacts, 100,000 tickets, 5 million events. */
 export interface DatasetShape {
@@ -63,11 +63,14 @@ export interface TimedSync {
   stages: Record<string, number>;
   /** VmHWM of the given processes during the sync, bytes. */
   peakRss: number[];
+  /** CPU seconds each of the given processes used during the sync. */
+  cpu: number[];
 }
 
 /** `sync [--full] --wait --json` in the sandbox's directory, with the run record's stage times and the processes' peak RSS. */
-export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: boolean, watched: Array<{ resetPeak(): boolean; peakRss(): number }>, timeoutMs: number): Promise<TimedSync> {
+export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: boolean, watched: Proc[], timeoutMs: number): Promise<TimedSync> {
   for (const p of watched) p.resetPeak();
+  const cpuBefore = watched.map((p) => p.cpuSeconds());
   const out = await runCli(sandbox.cwd, redisUrl, ['sync', ...(full ? ['--full'] : []), '--wait', '--json'], timeoutMs).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}\nsandbox log (${sandbox.logFile}):\n${logTail(sandbox.logFile)}`);
   });
@@ -76,7 +79,7 @@ export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: bo
   try {
     const run = await new RunStore(redis, sandbox.state.prefix).get(summary.runId);
     const stages = Object.fromEntries(Object.entries(run?.counters ?? {}).filter(([k]) => k.startsWith('ms.')).map(([k, v]) => [k.slice(3), v]));
-    return { wallMs: out.ms, summary, stages, peakRss: watched.map((p) => p.peakRss()) };
+    return { wallMs: out.ms, summary, stages, peakRss: watched.map((p) => p.peakRss()), cpu: watched.map((p, i) => p.cpuSeconds() - (cpuBefore[i] ?? 0)) };
   } finally {
     redis.disconnect();
   }
@@ -141,7 +144,7 @@ export async function changeShare(sandbox: SandboxProc, summary: GenerateSummary
   return { accounts: accounts.length, contacts: contacts.length, opportunities: opportunities.length, tickets: tickets.length, events };
 }
 
-export interface EndToEndResult {
+export interface EndToEndFull {
   shape: DatasetShape;
   counts: GenerateSummary['counts'];
   generateMs: number;
@@ -149,13 +152,13 @@ export interface EndToEndResult {
   sandboxStartMs: number;
   full: TimedSync;
   redisBytesAfterFull: number;
-  unchanged: TimedSync;
-  changed: Changed;
-  incremental: TimedSync;
-  redisBytesAfterIncremental: number;
 }
 
-export async function benchEndToEnd(root: string, shape: DatasetShape, generated: { summary: GenerateSummary; ms: number }, timeoutMs: number): Promise<EndToEndResult> {
+/**
+ * Prints each phase as soon as it is measured (a 20,000-account run takes many minutes, and a
+ * later phase that fails or times out leaves the earlier numbers standing).
+ */
+export async function benchEndToEnd(root: string, shape: DatasetShape, generated: { summary: GenerateSummary; ms: number }, timeoutMs: number, print: (text: string) => void): Promise<void> {
   const datasetDir = generated.summary.dir;
   await bareParse(generated.summary.paths.event); // warm the page cache
   const bare = await bareParse(generated.summary.paths.event);
@@ -167,15 +170,18 @@ export async function benchEndToEnd(root: string, shape: DatasetShape, generated
     sandbox = await startSandboxProc(join(root, `sandbox-${shape.accounts}`), datasetDir, redis.url, { inProcessWorkers: true });
     const sandboxStartMs = performance.now() - started;
     const full = await timedSync(sandbox, redis.url, true, [sandbox], timeoutMs);
-    const redisBytesAfterFull = (await redis.usedMemory()) - baseline;
+    const first: EndToEndFull = { shape, counts: generated.summary.counts, generateMs: generated.ms, bareParseMs: bare.ms, sandboxStartMs, full, redisBytesAfterFull: (await redis.usedMemory()) - baseline };
+    print(formatFull(first));
     const unchanged = await timedSync(sandbox, redis.url, false, [sandbox], timeoutMs);
+    print(`  sync --wait right after (nothing changed by the benchmark): ${s(unchanged.wallMs)} -> ratio ${(unchanged.wallMs / full.wallMs).toFixed(3)}; stages: ${stageLine(unchanged)}\n    pulled: ${pulled(unchanged)}; ${unchanged.summary.accountsScored} accounts scored; ${unchanged.summary.fieldsWritten} fields written`);
     const changed = await changeShare(sandbox, generated.summary, 0.01);
-    const incremental = await timedSync(sandbox, redis.url, false, [sandbox], timeoutMs);
-    const redisBytesAfterIncremental = (await redis.usedMemory()) - baseline;
-    return {
-      shape, counts: generated.summary.counts, generateMs: generated.ms, bareParseMs: bare.ms, sandboxStartMs,
-      full, redisBytesAfterFull, unchanged, changed, incremental, redisBytesAfterIncremental,
-    };
+    const t = await timedSync(sandbox, redis.url, false, [sandbox], timeoutMs);
+    const redisBytes = (await redis.usedMemory()) - baseline;
+    print([
+      `  1% changed (${changed.accounts} accounts, ${changed.contacts} contacts, ${changed.opportunities} opportunities, ${changed.tickets} tickets, ${changed.events} new events), sync --wait: ${s(t.wallMs)} -> ratio ${(t.wallMs / full.wallMs).toFixed(3)} of the full run (target <= 0.03)`,
+      `    stages: ${stageLine(t)}`,
+      `    pulled: ${pulled(t)}; ${t.summary.accountsScored} accounts scored; ${t.summary.fieldsWritten} fields written on ${t.summary.accountsWritten} accounts; peak RSS ${mb(t.peakRss[0] ?? NaN)}; Redis used_memory +${mb(redisBytes)}`,
+    ].join('\n'));
   } finally {
     await sandbox?.stop();
     await redis.stop();
@@ -195,20 +201,14 @@ function pulled(t: TimedSync): string {
   return Object.entries(t.summary.sources).map(([source, v]) => `${source} ${v.records} (${v.changed} changed)`).join(', ');
 }
 
-export function formatEndToEnd(r: EndToEndResult): string {
+function formatFull(r: EndToEndFull): string {
   const c = r.counts;
-  const lines = [
+  return [
     `\nend to end, ${r.shape.accounts} accounts (seed ${r.shape.seed}, ${r.shape.days} days, ${r.shape.eventsPerUserDay} events per active person-day${r.shape.contactsPerAccount ? `, ${r.shape.contactsPerAccount} contacts per account` : ''}): ${c.contact} contacts, ${c.ticket} tickets, ${c.event} events; generated in ${s(r.generateMs)}; sandbox up in ${s(r.sandboxStartMs)}`,
     `  bare read+parse of the events file: ${s(r.bareParseMs)}`,
     `  sync --full --wait: ${s(r.full.wallMs)} (run ${s(r.full.summary.durationMs ?? NaN)}) -> ratio bare/full ${(r.bareParseMs / r.full.wallMs).toFixed(3)} (target >= 0.2)`,
     `    stages: ${stageLine(r.full)}`,
     `    pulled: ${pulled(r.full)}; resolved ${r.full.summary.resolved}, unmatched ${r.full.summary.unmatched}; ${r.full.summary.accountsScored} accounts scored; ${r.full.summary.fieldsWritten} fields written on ${r.full.summary.accountsWritten} accounts; ${r.full.summary.apiCalls} API calls`,
-    `    peak RSS of the sandbox process (emulators + workers) ${mb(r.full.peakRss[0] ?? NaN)}; Redis used_memory +${mb(r.redisBytesAfterFull)}`,
-    `  sync --wait right after (nothing changed by the benchmark): ${s(r.unchanged.wallMs)} -> ratio ${(r.unchanged.wallMs / r.full.wallMs).toFixed(3)}; stages: ${stageLine(r.unchanged)}`,
-    `    pulled: ${pulled(r.unchanged)}`,
-    `  1% changed (${r.changed.accounts} accounts, ${r.changed.contacts} contacts, ${r.changed.opportunities} opportunities, ${r.changed.tickets} tickets, ${r.changed.events} new events), sync --wait: ${s(r.incremental.wallMs)} -> ratio ${(r.incremental.wallMs / r.full.wallMs).toFixed(3)} of the full run (target <= 0.03)`,
-    `    stages: ${stageLine(r.incremental)}`,
-    `    pulled: ${pulled(r.incremental)}; ${r.incremental.summary.accountsScored} accounts scored; ${r.incremental.summary.fieldsWritten} fields written on ${r.incremental.summary.accountsWritten} accounts; peak RSS ${mb(r.incremental.peakRss[0] ?? NaN)}; Redis used_memory +${mb(r.redisBytesAfterIncremental)}`,
-  ];
-  return lines.join('\n');
+    `    peak RSS of the sandbox process (emulators + workers) ${mb(r.full.peakRss[0] ?? NaN)}, its CPU ${(r.full.cpu[0] ?? NaN).toFixed(1)} s; Redis used_memory +${mb(r.redisBytesAfterFull)}`,
+  ].join('\n');
 }

@@ -17,7 +17,7 @@ import { bareParse, benchMemory, formatIngest, realPath, writeEvents } from './i
 import { benchIdentity } from './identity.ts';
 import { benchWriteback } from './writeback.ts';
 import { benchWebhook } from './webhook.ts';
-import { benchEndToEnd, formatEndToEnd, generateShape, shapeFor } from './end-to-end.ts';
+import { benchEndToEnd, generateShape, shapeFor } from './end-to-end.ts';
 import { benchScale, formatScale } from './scale.ts';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '500000' }, accounts: { type: 'string', default: '20000' }, records: { type: 'string', default: '1000000' }, only: { type: 'string' }, 'e2e-accounts': { type: 'string' }, 'scale-workers': { type: 'string' }, 'e2e-timeout': { type: 'string', default: '3600' } } });
@@ -66,7 +66,7 @@ try {
     for (const [i, accounts] of sizes.entries()) {
       const shape = shapeFor(accounts);
       const generated = await generateShape(join(root, `dataset-${accounts}`), shape);
-      if (e2e) console.log(formatEndToEnd(await benchEndToEnd(root, shape, generated, timeoutMs)));
+      if (e2e) await benchEndToEnd(root, shape, generated, timeoutMs, (text) => console.log(text));
       if (scale && i === 0) console.log(formatScale(accounts, await benchScale(root, generated.summary, numbers(values['scale-workers'] ?? '1,2,4'), timeoutMs)));
       rmSync(generated.summary.dir, { recursive: true, force: true });
     }

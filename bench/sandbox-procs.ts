@@ -73,12 +73,21 @@ export interface Proc {
   peakRss(): number;
   /** Resets VmHWM to the current RSS (Linux clear_refs 5); false when the kernel refuses. */
   resetPeak(): boolean;
+  /** CPU time (user + system) the process has used so far, seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
 function vmHwm(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) * 1024;
+}
+
+/** utime + stime from /proc/<pid>/stat (fields 14 and 15, after the parenthesized command name), at 100 ticks per second. */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function spawnProc(cwd: string, name: string, args: string[], env: NodeJS.ProcessEnv): Proc {
@@ -95,6 +104,7 @@ function spawnProc(cwd: string, name: string, args: string[], env: NodeJS.Proces
     pid,
     logFile,
     peakRss: () => vmHwm(pid),
+    cpuSeconds: () => cpuOf(pid),
     resetPeak: () => {
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, '5');

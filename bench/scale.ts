@@ -25,7 +25,7 @@ export async function benchScale(root: string, summary: GenerateSummary, workerC
       const cwd = join(root, `scale-${n}`);
       sandbox = await startSandboxProc(cwd, summary.dir, redis.url, { inProcessWorkers: false });
       for (let i = 0; i < n; i += 1) workers.push(await startWorkerProc(cwd, redis.url, i + 1));
-      const sync = await timedSync(sandbox, redis.url, true, workers, timeoutMs);
+      const sync = await timedSync(sandbox, redis.url, true, [...workers, sandbox], timeoutMs);
       const records = Object.values(sync.summary.sources).reduce((sum, v) => sum + v.records, 0);
       rows.push({ workers: n, sync, records });
     } finally {
@@ -43,8 +43,12 @@ export function formatScale(accounts: number, rows: ScaleRow[]): string {
   for (const r of rows) {
     const perSecond = (r.records / r.sync.wallMs) * 1000;
     const ratio = base ? base.sync.wallMs / r.sync.wallMs : NaN;
-    const rss = r.sync.peakRss.map((b) => `${Math.round(b / 1024 / 1024)}`).join('/');
+    // The last watched process is the sandbox (emulators + API); the others are the workers.
+    const rss = r.sync.peakRss.slice(0, -1).map((b) => `${Math.round(b / 1024 / 1024)}`).join('/');
+    const cpu = r.sync.cpu.slice(0, -1).map((c) => c.toFixed(1)).join('/');
+    const total = r.sync.cpu.reduce((a, b) => a + b, 0);
     lines.push(`  ${r.workers} worker${r.workers === 1 ? '' : 's'}: ${(r.sync.wallMs / 1000).toFixed(1)} s, ${Math.round(perSecond)} records/s -> throughput ratio ${ratio.toFixed(2)} vs 1; peak RSS per worker ${rss} MB`);
+    lines.push(`    CPU during the sync: workers ${cpu} s, sandbox (emulators) ${(r.sync.cpu.at(-1) ?? NaN).toFixed(1)} s; ${(total / (r.sync.wallMs / 1000)).toFixed(2)} cores busy on average`);
     lines.push(`    stages: ${stageLine(r.sync)}`);
   }
   return lines.join('\n');
