@@ -42,6 +42,10 @@ export const writeAuditSchema = z.object({
 });
 export type WriteAudit = z.infer<typeof writeAuditSchema>;
 
+/** An account's last success plan: its opportunity, the run that recorded it, and the plan before it. */
+const planEntrySchema = z.object({ opp: z.string(), run: z.string().nullable(), prev: z.string().nullable() });
+type PlanEntry = z.infer<typeof planEntrySchema>;
+
 export const sourceStateSchema = z.object({
   enabled: z.boolean(),
   schedule: z.string().nullable(),
@@ -145,12 +149,29 @@ export class StateStore {
     return new Map(Object.entries(flat).map(([id, text]) => [id, desiredValuesSchema.parse(JSON.parse(text))]));
   }
 
-  async getPlanOpportunity(accountId: string): Promise<string | null> {
-    return this.redis.hget(this.k.plans, accountId);
+  private async planEntry(accountId: string): Promise<PlanEntry | null> {
+    const text = await this.redis.hget(this.k.plans, accountId);
+    if (text === null) return null;
+    // Entries written before runs were recorded hold the bare opportunity id.
+    return text.startsWith('{') ? planEntrySchema.parse(JSON.parse(text)) : { opp: text, run: null, prev: null };
   }
 
-  async setPlanOpportunity(accountId: string, opportunityId: string): Promise<void> {
-    await this.redis.hset(this.k.plans, accountId, opportunityId);
+  /**
+   * The opportunity of the account's last plan. Given the scoring run, a plan that run itself
+   * recorded (a score stage re-run after a crash) does not count: the plan before it does, so the
+   * re-run decides "new plan" exactly as the interrupted try did.
+   */
+  async getPlanOpportunity(accountId: string, runId?: string): Promise<string | null> {
+    const entry = await this.planEntry(accountId);
+    if (!entry) return null;
+    return runId !== undefined && entry.run === runId ? entry.prev : entry.opp;
+  }
+
+  async setPlanOpportunity(accountId: string, opportunityId: string, runId?: string): Promise<void> {
+    const before = await this.planEntry(accountId);
+    const prev = before === null ? null : runId !== undefined && before.run === runId ? before.prev : before.opp;
+    const entry: PlanEntry = { opp: opportunityId, run: runId ?? null, prev };
+    await this.redis.hset(this.k.plans, accountId, JSON.stringify(entry));
   }
 
   async appendWrites(accountId: string, entries: WriteAudit[], retain = 500): Promise<void> {

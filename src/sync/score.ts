@@ -132,7 +132,7 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
       const stored = await ctx.state.getScore(account.id, dayThen);
       const health = computeAccountHealth(bundle, now, model, stored?.score ?? null);
       const fields: DesiredValues['fields'] = { ...health.fields };
-      const previousOpp = await ctx.state.getPlanOpportunity(account.id);
+      const previousOpp = await ctx.state.getPlanOpportunity(account.id, runId);
       const plan = buildSuccessPlan(
         bundle,
         now,
@@ -145,7 +145,7 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
         // The review flag is set once, on a new plan; the CSM clears it in Salesforce.
         if (!plan.review) delete planFields.CS_Success_Plan_Review__c;
         Object.assign(fields, planFields);
-        if (plan.review) await ctx.state.setPlanOpportunity(account.id, plan.opportunityId);
+        if (plan.review) await ctx.state.setPlanOpportunity(account.id, plan.opportunityId, runId);
       }
       desired.push([account.id, { modelVersion: health.result.modelVersion, fields }]);
       await ctx.state.saveScore(account.id, day, { score: health.result.score, band: health.result.band, modelVersion: health.result.modelVersion }, ctx.options.scoreRetentionDays ?? 400);

@@ -233,9 +233,10 @@ describe('incremental resolve and score', () => {
     expect(await state(ctx)).toEqual(await fromScratch(ctx));
   });
 
-  it('a resolve or score interrupted part-way converges when it runs again', { timeout: 60_000 }, async () => {
-    for (const crashAt of [1, 2]) {
-      const ctx = await org_(`crash${crashAt}`);
+  it('a resolve or score interrupted part-way converges when it runs again', { timeout: 90_000 }, async () => {
+    /** An org synced once, then changed so that resolve re-resolves more than one batch and score rescored won plans. */
+    const prepared = async (label: string): Promise<SyncContext> => {
+      const ctx = await org_(label);
       const records: CanonicalRecord[] = [];
       for (let i = 1; i <= 40; i += 1) {
         records.push(account(acc(i), `company${i}.com`));
@@ -246,12 +247,24 @@ describe('incremental resolve and score', () => {
       }
       await put(ctx, records);
       await sync(ctx);
-      // Changes that re-resolve more than one batch: new domains for 20 accounts, a late Contact, changed events.
+      // New domains for 20 accounts, a late Contact, changed events, and a won Opportunity (a new success plan) on 30 accounts.
       await put(ctx, [
         ...Array.from({ length: 20 }, (_, i) => account(acc(i + 1), `company${i + 2}.com`)),
         contact('003late', acc(30), 'p0@company31.com'),
         ...records.filter((r) => r.kind === 'mixpanel.activity').filter((_, i) => i % 50 === 0).map((a) => ({ ...a, eventCount: 9 })),
+        ...Array.from({ length: 30 }, (_, i) => ({ ...opportunity(`006won${i}`, acc(i + 5)), isClosed: true, isWon: true, closeDate: '2026-11-10' })),
       ]);
+      return ctx;
+    };
+    const desiredOf = async (ctx: SyncContext): Promise<Record<string, unknown>> => Object.fromEntries(await ctx.state.allDesired());
+    const clean = await prepared('clean');
+    await sync(clean);
+    const cleanState = await state(clean);
+    const cleanDesired = await desiredOf(clean);
+    expect(Object.values(cleanDesired).filter((d) => JSON.stringify(d).includes(REVIEW))).toHaveLength(30);
+
+    for (const crashAt of [1, 2]) {
+      const ctx = await prepared(`crash${crashAt}`);
       let appends = 0;
       const crashingLogs = Object.assign(Object.create(ctx.logs) as SyncContext['logs'], {
         append: async (): Promise<void> => {
@@ -276,7 +289,10 @@ describe('incremental resolve and score', () => {
       const k = keys(ctx.prefix);
       for (const kind of RESOLVED_KINDS) expect(await redis.exists(k.taken(kind), k.dirty(kind))).toBe(0);
       expect(await redis.exists(k.takenAccounts, k.dirtyAccounts)).toBe(0);
-      expect(await state(ctx), `crash at ${crashAt}`).toEqual(await fromScratch(ctx));
+      expect(await state(ctx), `crash at ${crashAt}`).toEqual(cleanState);
+      // The success-plan review flag too: the re-run decides "new plan" as the interrupted try did.
+      expect(await desiredOf(ctx), `crash at ${crashAt}`).toEqual(cleanDesired);
+      expect(await state(ctx)).toEqual(await fromScratch(ctx));
     }
   });
 
