@@ -82,7 +82,8 @@ function rssSampler(): { stop(): number } {
   };
 }
 
-export async function bareParse(file: string): Promise<{ ms: number; lines: number }> {
+export async function bareParse(file: string): Promise<{ ms: number; lines: number; cpuSeconds: number }> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   let lines = 0;
   const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
@@ -92,7 +93,8 @@ export async function bareParse(file: string): Promise<{ ms: number; lines: numb
       lines += 1;
     }
   }
-  return { ms: performance.now() - started, lines };
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, lines, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 /** CPU seconds a process has used so far (Linux /proc; null elsewhere). */
@@ -204,13 +206,16 @@ export async function realPath(dir: string, redisUrl: string, prefix: string, da
 }
 
 /** The lines `npm run bench` prints for the ingest comparison. */
-export function formatIngest(bare: { ms: number; lines: number }, real: RealPathResult): string[] {
+export function formatIngest(bare: { ms: number; lines: number; cpuSeconds: number }, real: RealPathResult): string[] {
   const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   return [
     `\ningest, ${bare.lines} events: bare read+parse ${s(bare.ms)} (${Math.round((bare.lines / bare.ms) * 1000)}/s); real path ${s(real.ms)} (${Math.round((bare.lines / real.ms) * 1000)}/s) -> ${real.activities} day activities, ${real.resolved} resolved, usage signals of ${real.accountsUpdated} accounts (events30d total ${real.events30d})`,
     `  phases: export+parse+aggregate ${s(real.phases.pullMs)}, Redis upserts ${s(real.phases.upsertMs)}, resolve ${s(real.phases.resolveMs)}, signals ${s(real.phases.signalsMs)}; CPU: this process ${real.clientCpuSeconds.toFixed(2)} s, emulator process ${real.emulatorCpuSeconds === null ? 'n/a' : `${real.emulatorCpuSeconds.toFixed(2)} s`}`,
     `  ratio real/bare rate: ${(bare.ms / real.ms).toFixed(2)} (target >= 0.5); peak RSS growth ${mb(real.peakRssBytes)}`,
+    // On a loaded machine wall time measures the other processes too; CPU seconds do not (the
+    // bare parse's against the real path's own, and with the emulator's added).
+    `  CPU ratio (bare ${bare.cpuSeconds.toFixed(2)} s): real path process ${(bare.cpuSeconds / real.clientCpuSeconds).toFixed(2)}, with the emulator ${real.emulatorCpuSeconds === null ? 'n/a' : (bare.cpuSeconds / (real.clientCpuSeconds + real.emulatorCpuSeconds)).toFixed(2)}`,
   ];
 }
 

@@ -7,8 +7,8 @@
  * duplicate. The keys seen are held in typed arrays (seen-events.ts): the person-day's number
  * (distinct_id and day), the interned event name, the time and the $insert_id's characters.
  *
- * Memory: one state per (day, distinct_id), and per event with an $insert_id about 40 bytes plus
- * two per character of it, off the JavaScript heap, for the days of one export request (the export
+ * Memory: one state per (day, distinct_id), and per event with an $insert_id about 30 bytes plus
+ * one per character of it, off the JavaScript heap, for the days of one export request (the export
  * promises no order, so all days of a request stay open until it ends; at most
  * maxDaysPerRequest). Nothing is kept between requests. No string is built per event.
  */

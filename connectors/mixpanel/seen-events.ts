@@ -1,28 +1,37 @@
 /**
  * An exact set of event keys (person-day, event name, time, $insert_id) in typed arrays: no
  * JavaScript object or string per entry, so millions of entries cost the garbage collector
- * nothing and about 40 bytes plus two per $insert_id character each. Open addressing on a table
- * kept at most half full; equality compares every field and every character.
+ * nothing and about 30 bytes plus one per $insert_id character each (table at most half full).
+ * Open addressing; equality compares every field and every character. An $insert_id with a
+ * character beyond Latin-1 (rare: Mixpanel's are ASCII) is kept in a Set of composite strings.
  */
 const EMPTY = 0;
 
 export class SeenEvents {
   /** Pairs (entry + 1, hash): a probe reads one cache line, not the entry arrays. */
   private table = new Int32Array(1 << 13);
-  private hashes = new Int32Array(1 << 11);
   private persons = new Int32Array(1 << 11);
   private names = new Int32Array(1 << 11);
   private times = new Float64Array(1 << 11);
   private starts = new Int32Array(1 << 11);
   private lengths = new Int32Array(1 << 11);
-  private chars = new Uint16Array(1 << 14);
+  private chars = new Uint8Array(1 << 15);
   private charCount = 0;
-  size = 0;
+  private entries = 0;
+  private wide: Set<string> | null = null;
+
+  get size(): number {
+    return this.entries + (this.wide?.size ?? 0);
+  }
 
   /** Adds the key; false when it was already there. */
   add(person: number, name: number, time: number, insertId: string): boolean {
     let h = Math.imul(person ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(name + 1, 0x85ebca6b) ^ (time % 4_294_967_296 | 0);
-    for (let i = 0; i < insertId.length; i += 1) h = Math.imul(h ^ insertId.charCodeAt(i), 16_777_619);
+    for (let i = 0; i < insertId.length; i += 1) {
+      const c = insertId.charCodeAt(i);
+      if (c > 0xff) return this.addWide(person, name, time, insertId);
+      h = Math.imul(h ^ c, 16_777_619);
+    }
     h ^= h >>> 15;
     const mask = (this.table.length >> 1) - 1;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
@@ -36,6 +45,14 @@ export class SeenEvents {
     return true;
   }
 
+  private addWide(person: number, name: number, time: number, insertId: string): boolean {
+    this.wide ??= new Set();
+    const key = `${person}\u0000${name}\u0000${time}\u0000${insertId}`;
+    if (this.wide.has(key)) return false;
+    this.wide.add(key);
+    return true;
+  }
+
   private sameChars(e: number, insertId: string): boolean {
     if (this.lengths[e] !== insertId.length) return false;
     const start = this.starts[e] as number;
@@ -44,38 +61,31 @@ export class SeenEvents {
   }
 
   private insert(h: number, person: number, name: number, time: number, insertId: string): void {
-    const e = this.size;
-    if (e === this.hashes.length) this.growEntries();
-    while (this.charCount + insertId.length > this.chars.length) this.chars = grown(this.chars, new Uint16Array(this.chars.length * 2));
+    const e = this.entries;
+    if (e === this.persons.length) this.growEntries();
+    while (this.charCount + insertId.length > this.chars.length) this.chars = grown(this.chars, new Uint8Array(this.chars.length * 2));
     for (let i = 0; i < insertId.length; i += 1) this.chars[this.charCount + i] = insertId.charCodeAt(i);
-    this.hashes[e] = h;
     this.persons[e] = person;
     this.names[e] = name;
     this.times[e] = time;
     this.starts[e] = this.charCount;
     this.lengths[e] = insertId.length;
     this.charCount += insertId.length;
-    this.size += 1;
-    if (this.size * 4 > this.table.length) this.rehash(this.table.length * 2);
-    else this.place(h, e);
+    this.entries += 1;
+    if (this.entries * 4 > this.table.length) this.rehash(h);
+    else place(this.table, h, e + 1);
   }
 
-  private place(h: number, e: number): void {
-    const mask = (this.table.length >> 1) - 1;
-    let slot = h & mask;
-    while (this.table[slot << 1] !== EMPTY) slot = (slot + 1) & mask;
-    this.table[slot << 1] = e + 1;
-    this.table[(slot << 1) + 1] = h;
-  }
-
-  private rehash(capacity: number): void {
-    this.table = new Int32Array(capacity);
-    for (let e = 0; e < this.size; e += 1) this.place(this.hashes[e] as number, e);
+  /** Twice the slots; the pairs move over with their stored hashes, then the new entry (hash h). */
+  private rehash(h: number): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== EMPTY) place(this.table, old[i + 1] as number, old[i] as number);
+    place(this.table, h, this.entries);
   }
 
   private growEntries(): void {
-    const n = this.hashes.length * 2;
-    this.hashes = grown(this.hashes, new Int32Array(n));
+    const n = this.persons.length * 2;
     this.persons = grown(this.persons, new Int32Array(n));
     this.names = grown(this.names, new Int32Array(n));
     this.times = grown(this.times, new Float64Array(n));
@@ -85,11 +95,19 @@ export class SeenEvents {
 
   /** Bytes held by the arrays. */
   get bytes(): number {
-    return this.table.byteLength + this.chars.byteLength + this.hashes.length * 28;
+    return this.table.byteLength + this.chars.byteLength + this.persons.length * 24;
   }
 }
 
-function grown<T extends Int32Array | Float64Array | Uint16Array>(from: T, to: T): T {
+function place(table: Int32Array, h: number, entryPlusOne: number): void {
+  const mask = (table.length >> 1) - 1;
+  let slot = h & mask;
+  while (table[slot << 1] !== EMPTY) slot = (slot + 1) & mask;
+  table[slot << 1] = entryPlusOne;
+  table[(slot << 1) + 1] = h;
+}
+
+function grown<T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }
