@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Checkpoint } from '../contracts/connector.ts';
 import { keys } from './keys.ts';
 
@@ -15,11 +15,19 @@ export class CheckpointStore {
     const text = await this.redis.hget(this.key, `${source}:${stream}`);
     return text === null ? null : (JSON.parse(text) as Checkpoint);
   }
-  /** Saves the checkpoint and, with a run id, which run saved it (one atomic write). */
-  async set(source: string, stream: string, checkpoint: Checkpoint, runId?: string): Promise<void> {
+  /**
+   * Saves the checkpoint and, with a run id, which run saved it (one atomic write); `also` adds
+   * commands to the same transaction (the page's run counters).
+   */
+  async set(source: string, stream: string, checkpoint: Checkpoint, runId?: string, also?: (m: ChainableCommander) => void): Promise<void> {
     const field = `${source}:${stream}`;
-    if (runId === undefined) await this.redis.multi().hset(this.key, field, JSON.stringify(checkpoint)).hdel(this.runKey, field).exec();
-    else await this.redis.multi().hset(this.key, field, JSON.stringify(checkpoint)).hset(this.runKey, field, runId).exec();
+    const m = this.redis.multi().hset(this.key, field, JSON.stringify(checkpoint));
+    if (runId === undefined) m.hdel(this.runKey, field);
+    else m.hset(this.runKey, field, runId);
+    also?.(m);
+    const results = await m.exec();
+    const failed = results?.find(([err]) => err !== null);
+    if (failed) throw failed[0] as Error;
   }
   /** The run that saved the current checkpoint, if it was saved with one. */
   async savedBy(source: string, stream: string): Promise<string | null> {

@@ -2,7 +2,7 @@
  * Runs: one hash per run with its metadata and counters (records per source, unmatched,
  * accounts scored, fields written, API calls, stage durations), and a sorted set for listing.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { z } from 'zod';
 import { sourceIdSchema } from '../contracts/records.ts';
 import { keys } from './keys.ts';
@@ -91,6 +91,62 @@ export class RunStore {
     await m.exec();
   }
 
+  /**
+   * Adds one pulled page's counters to a transaction (the one that saves the page's checkpoint,
+   * so a crash never leaves a page counted without its checkpoint or the other way round). The
+   * records counter counts each record once per run: a partition page (e.g. a Mixpanel day) read
+   * again by the same run replaces its earlier count, and a stream that starts over from its
+   * beginning (see restartStreamCount) starts its count over.
+   */
+  addPageCounters(m: ChainableCommander, id: string, page: { records: { counter: string; stream: string; partition: string | null; value: number }; counters: Record<string, number> }): void {
+    const { records } = page;
+    const flat = Object.entries(page.counters).filter(([, v]) => v !== 0).flatMap(([name, by]) => [`c.${name}`, String(Math.round(by))]);
+    m.eval(
+      `local value = tonumber(ARGV[4])
+       local delta = value
+       if ARGV[3] ~= '' then
+         delta = value - tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
+         redis.call('HSET', KEYS[2], ARGV[3], value)
+       end
+       redis.call('HINCRBY', KEYS[2], ARGV[2], delta)
+       redis.call('HINCRBY', KEYS[1], ARGV[1], delta)
+       for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+       return delta`,
+      2,
+      this.k.run(id),
+      this.partsKey(id),
+      `c.${records.counter}`,
+      `s|${records.stream}`,
+      records.partition === null ? '' : `p|${records.stream}|${records.partition}`,
+      String(Math.round(records.value)),
+      ...flat,
+    );
+  }
+
+  /** A stream of this run starts over from its beginning (no cursor to resume from): what it counted so far is taken back. */
+  async restartStreamCount(id: string, counter: string, stream: string): Promise<void> {
+    await this.redis.eval(
+      `local prev = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
+       if prev ~= 0 then redis.call('HINCRBY', KEYS[1], ARGV[1], -prev) end
+       redis.call('HDEL', KEYS[2], ARGV[2])
+       local fields = redis.call('HKEYS', KEYS[2])
+       for _, f in ipairs(fields) do
+         if string.sub(f, 1, #ARGV[3]) == ARGV[3] then redis.call('HDEL', KEYS[2], f) end
+       end
+       return prev`,
+      2,
+      this.k.run(id),
+      this.partsKey(id),
+      `c.${counter}`,
+      `s|${stream}`,
+      `p|${stream}|`,
+    );
+  }
+
+  private partsKey(id: string): string {
+    return `${this.k.run(id)}:parts`;
+  }
+
   async set(id: string, counters: Record<string, number>): Promise<void> {
     const flat: string[] = [];
     for (const [name, value] of Object.entries(counters)) flat.push(`c.${name}`, String(Math.round(value)));
@@ -147,7 +203,7 @@ export class RunStore {
     if (excess <= 0) return;
     const old = await this.redis.zrange(this.k.runs, 0, excess - 1);
     const m = this.redis.multi().zrem(this.k.runs, ...old);
-    for (const id of old) m.del(this.k.run(id), this.journalKey(id));
+    for (const id of old) m.del(this.k.run(id), this.journalKey(id), this.partsKey(id));
     await m.exec();
   }
 }

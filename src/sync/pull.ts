@@ -52,21 +52,26 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     const full = options.full && !resuming;
     const checkpoint = full ? null : await ctx.checkpoints.get(source, stream.name);
     if (resuming) log.info({ stream: stream.name, checkpoint }, 'full pull resumes from its own checkpoint');
+    // A stream read from its beginning counts its records from zero (a pull taken over after a
+    // crash may read again what the killed attempt had counted).
+    const streamId = `${source}:${stream.name}`;
+    if (checkpoint === null || Object.keys(checkpoint).length === 0) await ctx.runs.restartStreamCount(runId, `records.${source}`, streamId);
     for await (const page of stream.pull({ config, checkpoint, full, now: ctx.now(), log: log.child({ stream: stream.name }) })) {
       const landed = await persistPage(ctx, runId, source, page);
-      await ctx.checkpoints.set(source, stream.name, page.checkpoint, runId);
+      // The checkpoint and the page's counters in one transaction: a crash never counts a page
+      // twice (re-read after a checkpoint that was not saved) nor loses its count.
+      await ctx.checkpoints.set(source, stream.name, page.checkpoint, runId, (m) =>
+        ctx.runs.addPageCounters(m, runId, {
+          records: { counter: `records.${source}`, stream: streamId, partition: page.partition ?? null, value: landed.records },
+          counters: { [`changed.${source}`]: landed.changed + landed.removed, [`quarantined.${source}`]: landed.quarantined, [`apiCalls.${source}`]: page.apiCalls },
+        }),
+      );
       summary.records += landed.records;
       summary.changed += landed.changed;
       summary.removed += landed.removed;
       summary.quarantined += landed.quarantined;
       summary.apiCalls += page.apiCalls;
       if (source === 'salesforce') await ctx.state.addApiCalls(new Date().toISOString().slice(0, 10), page.apiCalls);
-      await ctx.runs.incr(runId, {
-        [`records.${source}`]: landed.records,
-        [`changed.${source}`]: landed.changed + landed.removed,
-        [`quarantined.${source}`]: landed.quarantined,
-        [`apiCalls.${source}`]: page.apiCalls,
-      });
     }
   }
   await ctx.runs.incr(runId, { [`ms.pull.${source}`]: Date.now() - started });

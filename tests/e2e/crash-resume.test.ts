@@ -111,6 +111,8 @@ describe('SIGKILL mid-pull', () => {
     expect(await ctx.records.count('zendesk.user')).toBe(total);
     expect(await ctx.records.count('zendesk.ticket')).toBe(lines('zendesk/tickets.jsonl'));
     expect(await ctx.records.count('zendesk.organization')).toBe(lines('zendesk/organizations.jsonl'));
+    // The run's count of pulled records: every record once (the kill lands right after a checkpoint).
+    expect(done.counters['records.zendesk']).toBe(total + lines('zendesk/tickets.jsonl') + lines('zendesk/organizations.jsonl'));
 
     // The pages before the checkpoint were not requested again: at most one page is re-read.
     const stats = (await (await fetch(`${url}/__sandbox/stats`)).json()) as { calls: Record<string, Record<string, number>> };

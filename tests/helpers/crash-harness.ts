@@ -7,11 +7,13 @@
  * alert Tasks), so a run that was crashed can be compared with a clean run of the same dataset.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Redis } from 'ioredis';
 import { loadDataset } from '../../src/sandbox/dataset.ts';
+import { generateDataset } from '../../src/sandbox/generator/index.ts';
 import { startEmulators, type RunningEmulators } from '../../src/sandbox/emulators.ts';
 import { sandboxSources } from '../../src/sandbox/sandbox.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
@@ -22,12 +24,15 @@ import { startServices, type Services } from '../../src/runtime/services.ts';
 import { bullConnection } from '../../src/store/redis.ts';
 import { keys } from '../../src/store/keys.ts';
 import type { RunView } from '../../src/store/run-store.ts';
+import type { SourceId } from '../../src/contracts/records.ts';
 import { OWNED_FIELD_NAMES } from '../../src/writeback/field-specs.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { spawnTs } from './node-process.ts';
-import { dropPrefix, uniquePrefix, TEST_REDIS_URL } from './redis.ts';
+import { RedisTap } from './redis-tap.ts';
+import { dropPrefix, testRedis, uniquePrefix, TEST_REDIS_URL } from './redis.ts';
 
 const root = join(import.meta.dirname, '..', '..');
+export const COLLECTION_PATCH = 'PATCH /services/data/vXX.X/composite/sobjects';
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after timeoutMs. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 25): Promise<T> {
@@ -77,6 +82,7 @@ export interface OrgOptions {
 export class CrashOrg {
   readonly workers: ChildProcess[] = [];
   private inProcess: Services | null = null;
+  private closed = false;
 
   private constructor(
     readonly options: OrgOptions,
@@ -142,6 +148,38 @@ export class CrashOrg {
     return child;
   }
 
+  /**
+   * A worker whose Redis traffic goes through a tap (tests/helpers/redis-tap.ts) that SIGKILLs it
+   * just before the occurrence-th command carrying marker reaches Redis. `killed` resolves once
+   * the process is gone (and never if the marker does not come).
+   */
+  async spawnWorkerKilledAt(marker: string, occurrence: number, extra: Record<string, string> = {}): Promise<{ child: ChildProcess; killed: Promise<void> }> {
+    const tap = await RedisTap.start(this.redisUrl);
+    let child: ChildProcess | null = null;
+    const fired = tap.arm(marker, occurrence, () => child?.kill('SIGKILL'));
+    child = await this.spawnWorker(tap.url, extra);
+    const spawned = child;
+    const killed = fired.then(() => exited(spawned)).finally(() => tap.close());
+    return { child, killed };
+  }
+
+  /** Resolves once `child` was SIGKILLed when the occurrence-th sObject Collections PATCH reached the emulated Salesforce. */
+  killAtPatch(child: ChildProcess, occurrence: number): Promise<void> {
+    const faults = this.emulators.salesforce.kit.faults;
+    const take = faults.take.bind(faults);
+    let patches = 0;
+    return new Promise<void>((resolve) => {
+      faults.take = (label) => {
+        if (label === COLLECTION_PATCH && ++patches === occurrence) {
+          faults.take = take;
+          child.kill('SIGKILL');
+          void exited(child).then(resolve);
+        }
+        return take(label);
+      };
+    });
+  }
+
   /** The real workers in this process (for a control run). */
   async startInProcessWorkers(): Promise<void> {
     this.inProcess = await startServices({
@@ -150,8 +188,8 @@ export class CrashOrg {
     });
   }
 
-  async requestRun(): Promise<string> {
-    const run = await requestRun(this.ctx, bullConnection(this.redisUrl), { sources: ['salesforce', 'zendesk', 'mixpanel', 'surveys'], full: true, dryRun: false, trigger: 'test' });
+  async requestRun(sources: SourceId[] = ['salesforce', 'zendesk', 'mixpanel', 'surveys']): Promise<string> {
+    const run = await requestRun(this.ctx, bullConnection(this.redisUrl), { sources, full: true, dryRun: false, trigger: 'test' });
     return run.id;
   }
 
@@ -165,7 +203,7 @@ export class CrashOrg {
 
   /** Collection update calls the emulated Salesforce answered, by status ("0": the client went away). */
   async collectionPatches(): Promise<Record<string, number>> {
-    return this.emulators.salesforce.kit.stats.toJSON().calls['PATCH /services/data/vXX.X/composite/sobjects'] ?? {};
+    return this.emulators.salesforce.kit.stats.toJSON().calls[COLLECTION_PATCH] ?? {};
   }
 
   async snapshot(runId: string): Promise<RunSnapshot> {
@@ -190,6 +228,8 @@ export class CrashOrg {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await Promise.all(
       this.workers.map(async (w) => {
         if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
@@ -222,4 +262,82 @@ export function expectSameOutcome(crashed: RunSnapshot, clean: RunSnapshot): voi
   expect(new Set(crashed.audit).size).toBe(crashed.audit.length);
   expect(crashed.audit).toEqual(clean.audit);
   expect(crashed.tasks).toBe(clean.tasks);
+}
+
+/** A temp directory with one generated dataset, the orgs started on it (closed together), and a clean control run. */
+export class CrashLab {
+  readonly dir: string;
+  readonly datasetDir: string;
+  private readonly orgs: CrashOrg[] = [];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly defaults: Omit<OrgOptions, 'datasetDir' | 'label'>,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'tidemark-crash-'));
+    this.datasetDir = join(this.dir, 'ds');
+  }
+
+  async generate(options: { accounts: number; seed: number; days: number }): Promise<void> {
+    await generateDataset({ ...options, out: this.datasetDir, now: new Date(this.defaults.now) });
+  }
+
+  async org(label: string, overrides: Partial<OrgOptions> = {}, redis: Redis = this.redis): Promise<CrashOrg> {
+    const o = await CrashOrg.start(redis, { ...this.defaults, datasetDir: this.datasetDir, label, ...overrides });
+    this.orgs.push(o);
+    return o;
+  }
+
+  /** A run with in-process workers and no crash: what every crashed run is compared with. */
+  async cleanRun(timeoutMs = 60_000): Promise<RunSnapshot> {
+    const control = await this.org('control');
+    await control.startInProcessWorkers();
+    const runId = await control.requestRun();
+    await control.waitForRun(runId, timeoutMs);
+    const snapshot = await control.snapshot(runId);
+    expect(snapshot.status).toBe('succeeded');
+    expect(snapshot.counters.fieldsWritten).toBeGreaterThan(0);
+    return snapshot;
+  }
+
+  /** Zendesk records in the dataset (organizations, users, tickets). */
+  zendeskLines(file: 'organizations.jsonl' | 'users.jsonl' | 'tickets.jsonl'): number {
+    return readFileSync(join(this.datasetDir, 'zendesk', file), 'utf8').split('\n').filter(Boolean).length;
+  }
+
+  async close(): Promise<void> {
+    for (const o of this.orgs) await o.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The usual set-up of a crash test file: beforeAll generates the dataset and (unless clean is
+ * false) makes the clean control run; afterAll closes every org and the Redis connection.
+ */
+export function useCrashLab(options: {
+  dataset: { accounts: number; seed: number; days: number };
+  writebackBatch?: number;
+  clean?: boolean;
+  timeoutMs?: number;
+}): { lab: CrashLab; redis: Redis; clean: () => RunSnapshot } {
+  const redis = testRedis();
+  const lab = new CrashLab(redis, { now: '2026-11-20T12:00:00.000Z', writebackBatch: options.writebackBatch });
+  let snapshot: RunSnapshot | null = null;
+  beforeAll(async () => {
+    await lab.generate(options.dataset);
+    if (options.clean !== false) snapshot = await lab.cleanRun(options.timeoutMs);
+  }, options.timeoutMs ?? 60_000);
+  afterAll(async () => {
+    await lab.close();
+    redis.disconnect();
+  });
+  return {
+    lab,
+    redis,
+    clean: () => {
+      if (!snapshot) throw new Error('no clean run');
+      return snapshot;
+    },
+  };
 }

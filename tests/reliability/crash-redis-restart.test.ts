@@ -7,40 +7,12 @@
  * `appendfsync always` it is on disk; with `everysec` in the kernel's page cache), and the run must end as a clean run of the same dataset (on the shared test Redis) does:
  * same records, matches, desired values, written fields, audit and counters.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { Redis } from 'ioredis';
-import { generateDataset } from '../../src/sandbox/generator/index.ts';
-import { CrashOrg, expectSameOutcome, waitFor, type RunSnapshot } from '../helpers/crash-harness.ts';
+import { COLLECTION_PATCH, expectSameOutcome, useCrashLab, waitFor } from '../helpers/crash-harness.ts';
 import { PrivateRedis } from '../helpers/private-redis.ts';
-import { testRedis } from '../helpers/redis.ts';
 
-const NOW = '2026-11-20T12:00:00.000Z';
-const BATCH = 10;
-const shared = testRedis();
-const dir = mkdtempSync(join(tmpdir(), 'tidemark-redis-restart-'));
-const datasetDir = join(dir, 'ds');
-let control: CrashOrg | null = null;
-let clean: RunSnapshot;
-
-beforeAll(async () => {
-  await generateDataset({ accounts: 80, seed: 23, out: datasetDir, now: new Date(NOW), days: 30 });
-  control = await CrashOrg.start(shared, { datasetDir, label: 'restart-control', now: NOW, writebackBatch: BATCH });
-  await control.startInProcessWorkers();
-  const runId = await control.requestRun();
-  await control.waitForRun(runId, 120_000);
-  clean = await control.snapshot(runId);
-  expect(clean.status).toBe('succeeded');
-  expect(clean.counters.accountsWritten).toBeGreaterThan(2 * BATCH);
-});
-
-afterAll(async () => {
-  await control?.close();
-  shared.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { lab, clean } = useCrashLab({ dataset: { accounts: 80, seed: 23, days: 30 }, writebackBatch: 10, timeoutMs: 120_000 });
 
 // `everysec` is the sandbox's private Redis (Redis' default): a SIGKILL of redis-server loses no
 // acknowledged write there either, the AOF write() happened before the reply (see docs/reliability.md).
@@ -50,7 +22,7 @@ describe.each(['always', 'everysec'] as const)('Redis restarted (SIGKILL, AOF ap
     const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
     redis.on('error', () => undefined);
     // The default job lock (30 s): a restart of a fraction of a second must not make jobs stall.
-    const o = await CrashOrg.start(redis, { datasetDir, label: 'restart', now: NOW, writebackBatch: BATCH, redisUrl: redisServer.url, lockMs: 30_000 });
+    const o = await lab.org(`restart-${appendfsync}`, { redisUrl: redisServer.url, lockMs: 30_000 }, redis);
     onTestFinished(async () => {
       await o.close();
       redis.disconnect();
@@ -64,7 +36,7 @@ describe.each(['always', 'everysec'] as const)('Redis restarted (SIGKILL, AOF ap
     const salesforce = o.emulators.salesforce.kit.faults;
     const take = salesforce.take.bind(salesforce);
     salesforce.take = (label) => {
-      if (label === 'PATCH /services/data/vXX.X/composite/sobjects' && ++patches === 2) restartInWriteback = redisServer.kill().then(() => redisServer.start());
+      if (label === COLLECTION_PATCH && ++patches === 2) restartInWriteback = redisServer.kill().then(() => redisServer.start());
       return take(label);
     };
 
@@ -81,7 +53,7 @@ describe.each(['always', 'everysec'] as const)('Redis restarted (SIGKILL, AOF ap
     await restartInWriteback;
     expect(redisServer.starts).toBe(3);
     expect(usersBefore).toBeGreaterThan(0);
-    expect(done.counters['records.zendesk']).toBe(clean.counters['records.zendesk']);
-    expectSameOutcome(await o.snapshot(runId), clean);
+    expect(done.counters['records.zendesk']).toBe(clean().counters['records.zendesk']);
+    expectSameOutcome(await o.snapshot(runId), clean());
   });
 });
