@@ -17,6 +17,7 @@
  * parent's new match; the snapshot is saved and the taken sets dropped only after every match is
  * saved. A re-run after a crash at any point therefore re-resolves at least what is left.
  */
+import { z } from 'zod';
 import type { RecordKind, RecordOf } from '../contracts/records.ts';
 import {
   buildIdentityIndex, keysOf, METHODS, NO_PARENTS, resolveKeys, UNMATCHED_REASONS, type IdentityIndex, type Parents, type Resolution, type ResolvableKind, type ResolvableRecord,
@@ -73,7 +74,8 @@ export function fromStoredMatch(kind: RecordKind, id: string, m: StoredMatch): R
 
 const countField = (kind: RecordKind, m: StoredMatch): string => (m.a !== null ? `${kind}|m|${m.m ?? 'unknown'}` : `${kind}|r|${m.r ?? 'unknown'}`);
 const parseMatch = (text: string | null | undefined): StoredMatch | null => (text ? storedMatchSchema.parse(JSON.parse(text)) : null);
-const parseKeys = (text: string | null | undefined): string[] => (text ? (JSON.parse(text) as string[]) : []);
+const lookupKeysSchema = z.array(z.string());
+const parseKeys = (text: string | null | undefined): string[] => (text ? lookupKeysSchema.parse(JSON.parse(text)) : []);
 
 interface Env {
   ctx: SyncContext;
@@ -273,7 +275,7 @@ async function recount(env: Env): Promise<Map<string, number>> {
       const [next, flat] = await env.ctx.redis.hscan(env.k.matches(kind), cursor, 'COUNT', BATCH);
       cursor = next;
       for (let i = 1; i < flat.length; i += 2) {
-        const field = countField(kind, JSON.parse(flat[i] as string) as StoredMatch);
+        const field = countField(kind, parseMatch(flat[i]) as StoredMatch);
         counts.set(field, (counts.get(field) ?? 0) + 1);
       }
     } while (cursor !== '0');
