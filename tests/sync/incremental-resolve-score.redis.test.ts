@@ -17,7 +17,7 @@ import { keys } from '../../src/store/keys.ts';
 import { loadManualRules, saveManualRule } from '../../src/store/manual-rule-store.ts';
 import { buildBundles } from '../../src/sync/account-bundles.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
-import { RESOLVED_KINDS, resolveRun } from '../../src/sync/resolve.ts';
+import { dropResolved, RESOLVED_KINDS, resolveRun } from '../../src/sync/resolve.ts';
 import { scoreRun } from '../../src/sync/score.ts';
 import { account, activity, contact, org, profile, rule, survey, ticket, user } from '../identity/fixtures.ts';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
@@ -294,6 +294,24 @@ describe('incremental resolve and score', () => {
       expect(await desiredOf(ctx), `crash at ${crashAt}`).toEqual(cleanDesired);
       expect(await state(ctx)).toEqual(await fromScratch(ctx));
     }
+  });
+
+  it('records removed outside a sync (forget) lose their matches at once and their account is rescored next', async () => {
+    const ctx = await org_('forget');
+    const A = acc(1);
+    await put(ctx, [account(A, 'alpha.com'), survey('s1', 'ann@alpha.com'), survey('s2', 'bob@alpha.com')]);
+    await sync(ctx);
+    expect((await buildBundles(ctx, A))[0]?.surveys).toHaveLength(2);
+    // What `forget` does: remove the record, mark it dirty, drop what resolve derived from it.
+    const k = keys(ctx.prefix);
+    await redis.multi().hdel(k.records('surveys.response'), 's1').sadd(k.dirty('surveys.response'), 's1').incr(k.recordsVersion).exec();
+    await dropResolved(ctx, 'surveys.response', ['s1']);
+    expect(await ctx.state.getMatch('surveys.response', 's1')).toBeNull();
+    expect(await redis.smembers(k.members(A, 'surveys.response'))).toEqual(['s2']);
+    const next = await sync(ctx);
+    expect(next.resolved).toBe(1);
+    expect(next['score.rescored']).toBe(1);
+    expect(await state(ctx)).toEqual(await fromScratch(ctx));
   });
 
   it('re-pulling the same window changes nothing', async () => {
