@@ -7,6 +7,7 @@
  * Two snapshots differ exactly on the keys whose answer changed, so the records to re-resolve
  * after a CRM or manual-rule change are those that read a changed key (or are pinned by one).
  */
+import type { MixpanelActivity } from '../contracts/records.ts';
 import { emailDomainOf, normalizeEmail, registrableDomain } from './domains.ts';
 import { lookupExplicitId, type IdentityIndex } from './identity-index.ts';
 import { keysOf, NO_PARENTS, type ResolvableRecord } from './index.ts';
@@ -43,6 +44,21 @@ export function lookupKeysOf(record: ResolvableRecord): string[] {
 function pinAnswer(index: IdentityIndex, rule: ManualRule): string | null {
   const found = lookupExplicitId(index, rule.accountId ?? '');
   return found.status === 'ok' ? found.accountId : null;
+}
+
+/**
+ * The lookup keys of a Mixpanel day activity from its id (`day|distinctId|accountId`, the only
+ * fields its keys depend on), for an activity already removed: so activities need no stored key
+ * list. An id that does not split that way gives null.
+ */
+export function activityLookupKeys(id: string): string[] | null {
+  const first = id.indexOf('|');
+  const last = id.lastIndexOf('|');
+  if (first !== 10 || last <= first) return null;
+  const activity: MixpanelActivity = {
+    kind: 'mixpanel.activity', id, day: id.slice(0, first), distinctId: id.slice(first + 1, last), accountId: id.slice(last + 1) || null, eventCount: 0, eventNames: [],
+  };
+  return lookupKeysOf(activity);
 }
 
 /** Every key the index answers, with its answer (JSON). O(accounts + contacts + organizations + rules). */

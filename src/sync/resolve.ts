@@ -22,7 +22,7 @@ import type { RecordKind, RecordOf } from '../contracts/records.ts';
 import {
   buildIdentityIndex, keysOf, METHODS, NO_PARENTS, resolveKeys, UNMATCHED_REASONS, type IdentityIndex, type Parents, type Resolution, type ResolvableKind, type ResolvableRecord,
 } from '../identity/index.ts';
-import { changedLookupKeys, identitySnapshot, lookupKeysOf } from '../identity/lookup-keys.ts';
+import { activityLookupKeys, changedLookupKeys, identitySnapshot, lookupKeysOf } from '../identity/lookup-keys.ts';
 import { keys, type Keys } from '../store/keys.ts';
 import { storedMatchSchema, type StoredMatch } from '../store/state-store.ts';
 import { loadManualRules } from '../store/manual-rule-store.ts';
@@ -41,7 +41,7 @@ const SCORED = new Set<RecordKind>(SCORED_KINDS);
 const CHILD_KEY: Partial<Record<RecordKind, string>> = { 'zendesk.organization': 'o', 'zendesk.user': 'u', 'mixpanel.profile': 'p' };
 
 /** Bumped when the derived resolve state changes shape: the next resolve is then a full one. */
-export const RESOLVE_FORMAT = '2';
+export const RESOLVE_FORMAT = '3';
 const BATCH = 2000;
 
 export interface ResolveSummary {
@@ -123,11 +123,14 @@ async function parentsFor(env: Env, records: ResolvableRecord[]): Promise<Parent
  */
 async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], contentDirty: ReadonlySet<string>): Promise<BatchOutcome> {
   const { ctx, k } = env;
-  const read = await ctx.redis.multi().hmget(k.records(kind), ...ids).hmget(k.matches(kind), ...ids).hmget(k.deps(kind), ...ids).exec();
-  const [recTexts, matchTexts, depTexts] = (read ?? []).map(([err, v]) => {
+  // An activity's lookup keys follow from its id (src/identity/lookup-keys.ts): no stored list to read.
+  const derived = kind === 'mixpanel.activity';
+  const reads = ctx.redis.multi().hmget(k.records(kind), ...ids).hmget(k.matches(kind), ...ids);
+  if (!derived) reads.hmget(k.deps(kind), ...ids);
+  const [recTexts = [], matchTexts = [], depTexts = []] = ((await reads.exec()) ?? []).map(([err, v]) => {
     if (err) throw err;
     return v as Array<string | null>;
-  }) as [Array<string | null>, Array<string | null>, Array<string | null>];
+  });
   const records = recTexts.map((t) => (t === null ? null : (JSON.parse(t) as RecordOf<ResolvableKind>)));
   const parents = await parentsFor(env, records.filter((r): r is ResolvableRecord => r !== null));
 
@@ -169,15 +172,21 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
       if (after && kind !== 'mixpanel.activity') logLines.push({ id, match: after });
     }
 
-    const oldKeys = parseKeys(depTexts[i]);
     const newKeys = record === null ? [] : lookupKeysOf(record);
-    if (JSON.stringify(oldKeys) !== JSON.stringify(newKeys)) {
-      const kept = new Set(newKeys);
-      const old = new Set(oldKeys);
-      for (const key of oldKeys) if (!kept.has(key)) op(k.refs(key)).rem.push(ref);
-      for (const key of newKeys) if (!old.has(key)) op(k.refs(key)).add.push(ref);
-      if (record === null) depsDel.push(id);
-      else depsSet.push(id, JSON.stringify(newKeys));
+    if (derived) {
+      // Indexed when its match is first stored (same MULTI), and again by a full run; the same id always has the same keys.
+      if (record !== null && (before === null || env.full)) for (const key of newKeys) op(k.refs(key)).add.push(ref);
+      if (record === null && before !== null) for (const key of activityLookupKeys(id) ?? []) op(k.refs(key)).rem.push(ref);
+    } else {
+      const oldKeys = parseKeys(depTexts[i]);
+      if (JSON.stringify(oldKeys) !== JSON.stringify(newKeys)) {
+        const kept = new Set(newKeys);
+        const old = new Set(oldKeys);
+        for (const key of oldKeys) if (!kept.has(key)) op(k.refs(key)).rem.push(ref);
+        for (const key of newKeys) if (!old.has(key)) op(k.refs(key)).add.push(ref);
+        if (record === null) depsDel.push(id);
+        else depsSet.push(id, JSON.stringify(newKeys));
+      }
     }
 
     if (SCORED.has(kind)) {
@@ -381,7 +390,7 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   // Everything is saved: now the snapshot, then the taken ids are done.
   const done = ctx.redis.multi();
   if (full) {
-    done.del(k.identitySnapshot, k.matchCounts);
+    done.del(k.identitySnapshot, k.matchCounts, k.deps('mixpanel.activity'));
     const counts = await recount(env);
     if (counts.size > 0) done.hset(k.matchCounts, ...[...counts].flatMap(([f, n]) => [f, String(n)]));
   } else {

@@ -159,6 +159,7 @@ describe('incremental resolve and score', () => {
         } },
         { name: 'new or changed survey', weight: 1, apply: async () => put(ctx, [{ ...survey(`s${Math.floor(rand() * 6)}`, email(), rand() < 0.2 ? someAccount() : null), score: Math.floor(rand() * 11) }]) },
         { name: 'new or moved opportunity', weight: 1, apply: async () => put(ctx, [opportunity(`006${Math.floor(rand() * 5)}`, someAccount())]) },
+        { name: 'removed activity', weight: 1, apply: async () => put(ctx, [], [['mixpanel.activity', activity(`d${Math.floor(rand() * 8)}`, null, `2026-11-${String(1 + Math.floor(rand() * 19)).padStart(2, '0')}`).id]]) },
         { name: 'removed user or profile', weight: 1, apply: async () => put(ctx, [], [rand() < 0.5 ? ['zendesk.user', `u${Math.floor(rand() * 8)}`] : ['mixpanel.profile', `d${Math.floor(rand() * 8)}`]]) },
       ];
       const total = changes.reduce((s, c) => s + c.weight, 0);
