@@ -3,7 +3,7 @@
  *   --events N      Mixpanel events for the ingest comparison (default 500000)
  *   --accounts N    accounts for write-back efficiency (default 20000)
  *   --records N     records for identity throughput (default 1000000)
- *   --only a,b      ingest, memory, identity, writeback, e2e, scale (e2e and scale run only when named
+ *   --only a,b      ingest, memory, identity, writeback, webhook, e2e, scale (e2e and scale run only when named
  *                   here, or with --e2e-accounts / --scale-workers: they take minutes)
  *   --e2e-accounts N[,N]   generated datasets for the end-to-end sync (default 2000; 20000 is the large shape)
  *   --scale-workers N[,N]  worker processes for the horizontal-scale sync (default 1,2,4), on the first e2e dataset
