@@ -56,7 +56,7 @@ try {
     // N signed responses (1% of them sent twice, as a retrying survey tool would), C in flight.
     const r = await benchWebhook({ redisUrl, prefix: `tmbench:${process.pid}:webhook`, responses: 20_000, concurrency: 32, repeats: 200 });
     console.log(`\nsurvey webhook, ${r.sent} requests (${r.distinct} distinct responses), 32 in flight: ${(r.ms / 1000).toFixed(2)} s, ${Math.round(r.perSecond)} responses/s; statuses ${JSON.stringify(r.statuses)}; stored ${r.stored} of ${r.distinct}, lost ${r.lost}`);
-    console.log(`  ratio rate/1000: ${(r.perSecond / 1000).toFixed(2)} (target >= 1.0, with stored = distinct and lost = 0)`);
+    console.log(`  ratio rate/1000: ${(r.perSecond / 1000).toFixed(2)} (target >= 1.0, with stored = distinct and lost = 0)${r.serverCpuMs === null ? '' : `; server CPU ${(r.serverCpuMs / r.sent).toFixed(3)} ms per response (one core: ${Math.round(r.sent / (r.serverCpuMs / 1000))}/s)`}`);
   }
   const e2e = wantLong('e2e', values['e2e-accounts']);
   const scale = wantLong('scale', values['scale-workers']);

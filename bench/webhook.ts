@@ -8,6 +8,7 @@
  * that server process and prints its URL.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { Redis } from 'ioredis';
 import { createApiApp } from '../src/api/app.ts';
@@ -27,6 +28,8 @@ export interface WebhookBenchResult {
   stored: number;
   /** Requests answered with something else than 2xx, or not answered. */
   lost: number;
+  /** CPU time of the server process during the measured part (Linux /proc; null elsewhere): load-independent. */
+  serverCpuMs: number | null;
 }
 
 const SECRET = 'bench-survey-secret';
@@ -40,10 +43,20 @@ async function serve(redisUrl: string, prefix: string, secret: string): Promise<
   process.once('SIGTERM', () => process.exit(0));
 }
 
-function startServer(redisUrl: string, prefix: string, nodeArgs: string[]): Promise<{ url: string; stop: () => void }> {
+/** User + system CPU of a process in ms, from /proc/PID/stat (clock ticks of 10 ms); null when unavailable. */
+function cpuMsOf(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+function startServer(redisUrl: string, prefix: string, nodeArgs: string[]): Promise<{ url: string; stop: () => void; cpuMs: () => number | null }> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', import.meta.filename, '--serve', redisUrl, prefix, SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    child.stdout.once('data', (d: Buffer) => resolve({ url: d.toString().trim(), stop: () => child.kill('SIGTERM') }));
+    child.stdout.once('data', (d: Buffer) => resolve({ url: d.toString().trim(), stop: () => child.kill('SIGTERM'), cpuMs: () => cpuMsOf(child.pid) }));
     child.once('exit', (code) => reject(new Error(`webhook server exited with ${code}`)));
   });
 }
@@ -85,6 +98,7 @@ export async function benchWebhook(options: { redisUrl: string; prefix: string; 
     await Promise.all(Array.from({ length: concurrency * 4 }, (_, i) => post(agent, url, JSON.stringify({ id: `warm${i}`, score: 5, submitted_at: '2026-11-01T00:00:00Z' }))));
     await redis.hdel(`${prefix}:rec:surveys.response`, ...Array.from({ length: concurrency * 4 }, (_, i) => `warm${i}`));
     let next = 0;
+    const cpuBefore = server.cpuMs();
     const started = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -97,9 +111,10 @@ export async function benchWebhook(options: { redisUrl: string; prefix: string; 
       }),
     );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpuAfter = server.cpuMs();
     const stored = await new RecordStore(redis, prefix).count('surveys.response');
     const ok = Object.entries(statuses).reduce((n, [s, c]) => n + (s.startsWith('2') ? c : 0), 0);
-    return { sent: bodies.length, distinct: responses, ms, perSecond: (bodies.length / ms) * 1000, statuses, stored, lost: bodies.length - ok };
+    return { sent: bodies.length, distinct: responses, ms, perSecond: (bodies.length / ms) * 1000, statuses, stored, lost: bodies.length - ok, serverCpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
   } finally {
     agent.destroy();
     server.stop();

@@ -13,7 +13,7 @@ import { TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.ts';
 describe('survey webhook under load', () => {
   it('stores every distinct response, answers every request 2xx, at >= 1,000 responses/s', async () => {
     const r = await benchWebhook({ redisUrl: TEST_REDIS_URL, prefix: uniquePrefix('webhook-load'), responses: 20_000, concurrency: 32, repeats: 200 });
-    console.log(`webhook load: ${r.sent} requests in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(r.perSecond)}/s; statuses ${JSON.stringify(r.statuses)}; stored ${r.stored} of ${r.distinct} distinct; load average ${loadavg()[0]?.toFixed(2)}`);
+    console.log(`webhook load: ${r.sent} requests in ${(r.ms / 1000).toFixed(2)} s = ${Math.round(r.perSecond)}/s; statuses ${JSON.stringify(r.statuses)}; stored ${r.stored} of ${r.distinct} distinct; server CPU ${r.serverCpuMs === null ? '?' : (r.serverCpuMs / r.sent).toFixed(3)} ms per response; load average ${loadavg()[0]?.toFixed(2)}`);
     expect(r.statuses).toEqual({ 202: 20_200 });
     expect(r.lost).toBe(0);
     expect(r.stored).toBe(r.distinct);
