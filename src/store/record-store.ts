@@ -5,6 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { CanonicalRecord, RecordKind, RecordOf } from '../contracts/records.ts';
+import { CHUNK, inChunks } from './chunks.ts';
 import { keys } from './keys.ts';
 
 export interface UpsertOutcome {
@@ -61,7 +62,8 @@ export class RecordStore {
       outcome.changedIds.push(...existingGone);
       if (existingGone.length > 0) pipeline.hdel(key, ...existingGone);
     }
-    if (outcome.changedIds.length > 0) pipeline.sadd(this.k.dirty(kind), ...outcome.changedIds).incr(this.k.recordsVersion);
+    inChunks(outcome.changedIds, CHUNK, (slice) => pipeline.sadd(this.k.dirty(kind), ...slice));
+    if (outcome.changedIds.length > 0) pipeline.incr(this.k.recordsVersion);
     await pipeline.exec();
     return outcome;
   }

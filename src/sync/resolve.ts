@@ -23,6 +23,7 @@ import {
   buildIdentityIndex, keysOf, METHODS, NO_PARENTS, resolveKeys, UNMATCHED_REASONS, type IdentityIndex, type Parents, type Resolution, type ResolvableKind, type ResolvableRecord,
 } from '../identity/index.ts';
 import { activityLookupKeys, changedLookupKeys, identitySnapshot, lookupKeysOf } from '../identity/lookup-keys.ts';
+import { CHUNK, inChunks } from '../store/chunks.ts';
 import { keys, type Keys } from '../store/keys.ts';
 import { storedMatchSchema, type StoredMatch } from '../store/state-store.ts';
 import { loadManualRules } from '../store/manual-rule-store.ts';
@@ -231,7 +232,7 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
       if (err) throw err;
       refs.push(...(members as string[]));
     }
-    for (const [childKind, childIds] of byKind(refs)) m.sadd(k.taken(childKind), ...childIds);
+    for (const [childKind, childIds] of byKind(refs)) inChunks(childIds, CHUNK, (slice) => m.sadd(k.taken(childKind), ...slice));
   }
   await m.exec();
 
@@ -361,7 +362,7 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
       if (err) throw err;
       refs.push(...(members as string[]));
     }
-    for (const [kind, ids] of byKind(refs)) add.sadd(k.taken(kind), ...ids);
+    for (const [kind, ids] of byKind(refs)) inChunks(ids, CHUNK, (slice) => add.sadd(k.taken(kind), ...slice));
     await add.exec();
   }
 
@@ -392,17 +393,17 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   if (full) {
     done.del(k.identitySnapshot, k.matchCounts, k.deps('mixpanel.activity'));
     const counts = await recount(env);
-    if (counts.size > 0) done.hset(k.matchCounts, ...[...counts].flatMap(([f, n]) => [f, String(n)]));
+    inChunks([...counts].flatMap(([f, n]) => [f, String(n)]), 2 * CHUNK, (slice) => done.hset(k.matchCounts, ...slice));
   } else {
     const gone = changedKeys.filter((key) => !snapshot.has(key));
-    if (gone.length > 0) done.hdel(k.identitySnapshot, ...gone);
+    inChunks(gone, CHUNK, (slice) => done.hdel(k.identitySnapshot, ...slice));
   }
   const flat: string[] = [];
   for (const key of full ? snapshot.keys() : changedKeys) {
     const v = snapshot.get(key);
     if (v !== undefined) flat.push(key, v);
   }
-  if (flat.length > 0) done.hset(k.identitySnapshot, ...flat);
+  inChunks(flat, 2 * CHUNK, (slice) => done.hset(k.identitySnapshot, ...slice));
   if (full) done.hset(k.settings, 'resolve:format', RESOLVE_FORMAT, 'score:full-requested', '1');
   for (const kind of RESOLVED_KINDS) done.del(k.taken(kind));
   await done.exec();

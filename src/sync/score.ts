@@ -18,6 +18,7 @@ import type { RecordKind, SalesforceContact, SalesforceOpportunity, SalesforceOp
 import { computeAccountHealth } from '../health/account-health.ts';
 import { defaultHealthModel } from '../health/model.ts';
 import { buildSuccessPlan } from '../plans/success-plan.ts';
+import { CHUNK, inChunks } from '../store/chunks.ts';
 import { keys } from '../store/keys.ts';
 import type { DesiredValues } from '../store/state-store.ts';
 import { bundlesFor, loadCrm, type CrmData } from './account-bundles.ts';
@@ -68,7 +69,7 @@ async function takeCrmChanges(ctx: SyncContext, crm: CrmData, full: boolean): Pr
       const owner = ownerOf(kind, r);
       if (owner !== null) flat.push(`${kind}:${r.id}`, owner);
     }
-    for (let i = 0; i < flat.length; i += 20_000) m.hset(k.crmOwners, ...flat.slice(i, i + 20_000));
+    inChunks(flat, 2 * CHUNK, (slice) => m.hset(k.crmOwners, ...slice));
   } else {
     for (const id of await ctx.redis.smembers(k.taken('salesforce.account'))) marked.add(id);
     for (const kind of OWNED_KINDS) {
@@ -85,7 +86,7 @@ async function takeCrmChanges(ctx: SyncContext, crm: CrmData, full: boolean): Pr
         });
       }
     }
-    if (marked.size > 0) m.sadd(k.takenAccounts, ...marked);
+    inChunks([...marked], CHUNK, (slice) => m.sadd(k.takenAccounts, ...slice));
   }
   for (const kind of CRM_KINDS) m.del(k.taken(kind));
   await m.exec();

@@ -315,6 +315,18 @@ describe('incremental resolve and score', () => {
     expect(await state(ctx)).toEqual(await fromScratch(ctx));
   });
 
+  it('an identity index larger than one command can carry is saved in slices (80,000 contact emails)', { timeout: 60_000 }, async () => {
+    const ctx = await org_('big');
+    await put(ctx, Array.from({ length: 10 }, (_, i) => account(acc(i + 1), `big${i}.com`)));
+    const contacts = Array.from({ length: 80_000 }, (_, i) => contact(`003big${i}`, acc((i % 10) + 1), `person${i}@big${i % 10}.com`));
+    for (let i = 0; i < contacts.length; i += 5000) await ctx.records.upsert('salesforce.contact', contacts.slice(i, i + 5000));
+    await put(ctx, [profile('d1', 'person7@big7.com')]);
+    const counters = await sync(ctx);
+    expect(counters.resolved).toBe(1);
+    expect(await redis.hlen(keys(ctx.prefix).identitySnapshot)).toBeGreaterThan(80_000);
+    expect((await ctx.state.getMatch('mixpanel.profile', 'd1'))?.a).toBe(acc(8));
+  });
+
   it('re-pulling the same window changes nothing', async () => {
     const ctx = await org_('repull');
     const day = '2026-11-18';
