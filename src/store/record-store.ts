@@ -31,7 +31,7 @@ export class RecordStore {
     const texts = new Map<string, string>();
     for (const record of records) texts.set(record.id, JSON.stringify(record));
     const ids = [...texts.keys()];
-    const existing = ids.length > 0 ? await this.redis.hmget(key, ...ids) : [];
+    const existing = await this.hmgetAll(key, ids);
     const toWrite: string[] = [];
     ids.forEach((id, i) => {
       const text = texts.get(id) as string;
@@ -45,27 +45,34 @@ export class RecordStore {
       }
     });
     const pipeline = this.redis.multi();
-    if (toWrite.length > 0) pipeline.hset(key, ...toWrite);
+    inChunks(toWrite, 2 * CHUNK, (slice) => pipeline.hset(key, ...slice));
     const removedIds = new Set(options.deletedIds ?? []);
     if (options.partition !== undefined) {
       const partKey = this.k.partition(kind, options.partition);
       const previous = await this.redis.smembers(partKey);
       for (const id of previous) if (!texts.has(id)) removedIds.add(id);
       pipeline.del(partKey);
-      if (ids.length > 0) pipeline.sadd(partKey, ...ids);
+      inChunks(ids, CHUNK, (slice) => pipeline.sadd(partKey, ...slice));
     }
     if (removedIds.size > 0) {
       const gone = [...removedIds];
-      const present = await this.redis.hmget(key, ...gone);
+      const present = await this.hmgetAll(key, gone);
       const existingGone = gone.filter((_, i) => present[i] !== null);
       outcome.removed = existingGone.length;
-      outcome.changedIds.push(...existingGone);
-      if (existingGone.length > 0) pipeline.hdel(key, ...existingGone);
+      for (const id of existingGone) outcome.changedIds.push(id);
+      inChunks(existingGone, CHUNK, (slice) => pipeline.hdel(key, ...slice));
     }
     inChunks(outcome.changedIds, CHUNK, (slice) => pipeline.sadd(this.k.dirty(kind), ...slice));
     if (outcome.changedIds.length > 0) pipeline.incr(this.k.recordsVersion);
     await pipeline.exec();
     return outcome;
+  }
+
+  /** HMGET of any number of fields, in slices (a single spread of a very large page overflows the stack). */
+  private async hmgetAll(key: string, ids: readonly string[]): Promise<Array<string | null>> {
+    const out: Array<string | null> = [];
+    for (let i = 0; i < ids.length; i += CHUNK) for (const v of await this.redis.hmget(key, ...ids.slice(i, i + CHUNK))) out.push(v);
+    return out;
   }
 
   async get<K extends RecordKind>(kind: K, id: string): Promise<RecordOf<K> | null> {

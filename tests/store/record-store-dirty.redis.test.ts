@@ -46,3 +46,14 @@ describe('RecordStore dirty sets', () => {
     expect(await dirty('zendesk.organization')).toEqual(['1', '2']);
   });
 });
+
+describe('RecordStore pages larger than one command can carry', () => {
+  it('upserts and removes 150,000 records in one call', { timeout: 60_000 }, async () => {
+    const store = new RecordStore(redis, prefix);
+    const orgs = Array.from({ length: 150_000 }, (_, i) => org(String(i), []));
+    expect((await store.upsert('zendesk.organization', orgs)).inserted).toBe(150_000);
+    expect(await redis.scard(keys(prefix).dirty('zendesk.organization'))).toBe(150_000);
+    expect((await store.upsert('zendesk.organization', [], { deletedIds: orgs.map((o) => o.id) })).removed).toBe(150_000);
+    expect(await store.count('zendesk.organization')).toBe(0);
+  });
+});
