@@ -84,6 +84,13 @@ interface Env {
   index: IdentityIndex;
   full: boolean;
   runId: string;
+  /**
+   * Full runs only: SADDs to reverse indexes and membership sets gathered over many batches and
+   * sent per key (a key's members come from all over the hash). Safe to lose in a crash: a full
+   * run is redone until it completes, and it adds every present record's keys and membership.
+   * Removals are never deferred.
+   */
+  pending: Map<string, string[]> | null;
 }
 
 interface BatchOutcome {
@@ -145,6 +152,7 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   const depsDel: string[] = [];
   const counts = new Map<string, number>();
   const setOps = new Map<string, { add: string[]; rem: string[] }>();
+  const pending = env.pending;
   const touched = new Set<string>();
   const op = (key: string): { add: string[]; rem: string[] } => {
     let o = setOps.get(key);
@@ -184,10 +192,10 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
         const kept = new Set(newKeys);
         const old = new Set(oldKeys);
         for (const key of oldKeys) if (!kept.has(key)) op(k.refs(key)).rem.push(ref);
-        for (const key of newKeys) if (!old.has(key)) op(k.refs(key)).add.push(ref);
+        for (const key of newKeys) if (!old.has(key) || pending) op(k.refs(key)).add.push(ref);
         if (record === null) depsDel.push(id);
         else depsSet.push(id, JSON.stringify(newKeys));
-      }
+      } else if (pending) for (const key of newKeys) op(k.refs(key)).add.push(ref);
     }
 
     if (SCORED.has(kind)) {
@@ -202,7 +210,10 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
           op(k.members(now, kind)).add.push(id);
           touched.add(now);
         }
-      } else if (now && contentDirty.has(id)) touched.add(now);
+      } else if (now) {
+        if (pending) op(k.members(now, kind)).add.push(id);
+        if (contentDirty.has(id)) touched.add(now);
+      }
     }
   });
 
@@ -215,7 +226,13 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   if (!env.full) for (const [field, delta] of counts) if (delta !== 0) m.hincrby(k.matchCounts, field, delta);
   for (const [key, o] of setOps) {
     if (o.rem.length > 0) m.srem(key, ...o.rem);
-    if (o.add.length > 0) m.sadd(key, ...o.add);
+    if (o.add.length === 0) continue;
+    if (!pending) m.sadd(key, ...o.add);
+    else {
+      const list = pending.get(key);
+      if (list) for (const member of o.add) list.push(member);
+      else pending.set(key, o.add);
+    }
   }
   // A full run rescored every account anyway (it asks score for a full stage).
   if (!env.full && touched.size > 0) m.sadd(k.dirtyAccounts, ...touched);
@@ -251,6 +268,21 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   );
   return { processed: ids.length, changed };
 }
+
+/** Sends the SADDs a full run deferred (see Env.pending). */
+async function flushPending(env: Env): Promise<void> {
+  if (!env.pending || env.pending.size === 0) return;
+  const m = env.ctx.redis.pipeline();
+  for (const [key, members] of env.pending) inChunks(members, CHUNK, (slice) => m.sadd(key, ...slice));
+  await m.exec();
+  env.pending.clear();
+}
+
+const pendingSize = (env: Env): number => {
+  let n = 0;
+  for (const list of env.pending?.values() ?? []) n += list.length;
+  return n;
+};
 
 /** `kind:id` references grouped by resolved kind (a reference to any other kind is ignored). */
 function byKind(refs: readonly string[]): Map<ResolvableKind, string[]> {
@@ -342,7 +374,7 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   const snapshot = identitySnapshot(index);
   const before = new Map(Object.entries(beforeFlat));
   const changedKeys = changedLookupKeys(before, snapshot);
-  const env: Env = { ctx, k, index, full, runId };
+  const env: Env = { ctx, k, index, full, runId, pending: full ? new Map() : null };
 
   // What changed in the records themselves (their accounts are rescored even if the match stays).
   const contentDirty = new Map<ResolvableKind, Set<string>>();
@@ -375,13 +407,17 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   for (const kind of RESOLVED_KINDS) {
     const dirty = contentDirty.get(kind) ?? new Set<string>();
     if (full) {
-      for await (const ids of hashIds(env, k.records(kind))) tally(await resolveBatch(env, kind, ids, dirty));
+      for await (const ids of hashIds(env, k.records(kind))) {
+        tally(await resolveBatch(env, kind, ids, dirty));
+        if (pendingSize(env) > 200_000) await flushPending(env);
+      }
       // Matches of records that are gone.
       for await (const ids of hashIds(env, k.matches(kind))) {
         const present = await ctx.redis.hmget(k.records(kind), ...ids);
         const gone = ids.filter((_, i) => present[i] === null);
         if (gone.length > 0) tally(await resolveBatch(env, kind, gone, dirty));
       }
+      await flushPending(env);
     } else {
       const ids = await ctx.redis.smembers(k.taken(kind));
       for (let i = 0; i < ids.length; i += BATCH) tally(await resolveBatch(env, kind, ids.slice(i, i + BATCH), dirty));
@@ -425,6 +461,6 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
 export async function dropResolved(ctx: SyncContext, kind: RecordKind, ids: string[]): Promise<void> {
   if (!(RESOLVED_KINDS as readonly RecordKind[]).includes(kind) || ids.length === 0) return;
   const empty = buildIdentityIndex({ accounts: [], contacts: [], zendeskOrganizations: [], manualRules: [] });
-  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget' };
+  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget', pending: null };
   for (let i = 0; i < ids.length; i += BATCH) await resolveBatch(env, kind as ResolvableKind, ids.slice(i, i + BATCH), new Set());
 }

@@ -11,6 +11,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CanonicalRecord, RecordKind, SalesforceAccount, SalesforceOpportunity } from '../../src/contracts/records.ts';
 import type { ManualRule } from '../../src/identity/index.ts';
+import { lookupKeysOf } from '../../src/identity/lookup-keys.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createRng } from '../../src/sandbox/emulator-kit/rng.ts';
 import { keys } from '../../src/store/keys.ts';
@@ -73,6 +74,26 @@ async function state(ctx: SyncContext): Promise<State> {
     desired[a.id] = fields;
   }
   return { matches, desired };
+}
+
+/** Membership sets hold exactly the matched records, and every resolved record is listed under each of its lookup keys. */
+async function expectIndexesMatch(ctx: SyncContext): Promise<void> {
+  const k = keys(ctx.prefix);
+  for (const kind of ['mixpanel.activity', 'zendesk.ticket', 'surveys.response'] as const) {
+    const expected = new Map<string, string[]>();
+    for (const [id, text] of Object.entries(await redis.hgetall(k.matches(kind)))) {
+      const a = (JSON.parse(text) as { a: string | null }).a;
+      if (a) expected.set(a, [...(expected.get(a) ?? []), id].sort());
+    }
+    for (const a of (await ctx.records.all('salesforce.account')).map((x) => x.id)) {
+      expect((await redis.smembers(k.members(a, kind))).sort(), `${kind} members of ${a}`).toEqual(expected.get(a) ?? []);
+    }
+  }
+  for (const kind of RESOLVED_KINDS) {
+    for (const record of await ctx.records.all(kind)) {
+      for (const key of lookupKeysOf(record)) expect(await redis.sismember(k.refs(key), `${kind}:${record.id}`), `${kind}:${record.id} under ${key}`).toBe(1);
+    }
+  }
 }
 
 /** A fresh org holding the same records and rules, resolved and scored from scratch. */
@@ -187,6 +208,7 @@ describe('incremental resolve and score', () => {
       const full = await sync(ctx, true);
       expect(full['resolve.changed'], `seed ${seed}`).toBe(0);
       expect(await state(ctx)).toEqual(before);
+      await expectIndexesMatch(ctx);
     }
   });
 
@@ -294,6 +316,32 @@ describe('incremental resolve and score', () => {
       // The success-plan review flag too: the re-run decides "new plan" as the interrupted try did.
       expect(await desiredOf(ctx), `crash at ${crashAt}`).toEqual(cleanDesired);
       expect(await state(ctx)).toEqual(await fromScratch(ctx));
+
+    }
+
+    // A first (full) resolve interrupted after a batch of activities was saved, its deferred index
+    // and membership writes lost, is redone whole.
+    for (const crashAt of [1, 2]) {
+      const fresh = await org_(`fullcrash${crashAt}`);
+      for (const kind of ['salesforce.account', 'salesforce.contact', 'salesforce.opportunity', ...RESOLVED_KINDS] as const) {
+        const all = await clean.records.all(kind);
+        if (all.length > 0) await fresh.records.upsert(kind, all as never[]);
+      }
+      let appends = 0;
+      const crashingLogs = Object.assign(Object.create(fresh.logs) as SyncContext['logs'], {
+        append: async (): Promise<void> => {
+          appends += 1;
+          if (appends === crashAt) throw new Error('worker killed after a saved batch');
+        },
+      });
+      const full = await fresh.runs.create({ sources: [], full: false, dryRun: false, trigger: 'test' }, NOW);
+      await expect(resolveRun({ ...fresh, logs: crashingLogs }, full.id)).rejects.toThrow('worker killed');
+      const saved = await redis.hlen(keys(fresh.prefix).matches(crashAt === 1 ? 'mixpanel.profile' : 'mixpanel.activity'));
+      expect(saved > 0).toBe(true);
+      expect((await resolveRun(fresh, full.id)).full).toBe(true);
+      await scoreRun(fresh, full.id);
+      await expectIndexesMatch(fresh);
+      expect(await state(fresh), `first full run, crash at ${crashAt}`).toEqual(cleanState);
     }
   });
 
