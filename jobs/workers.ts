@@ -28,7 +28,7 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-export async function startWorkers(ctx: SyncContext, connection: ConnectionOptions, options: { concurrency?: number; lockDurationMs?: number } = {}): Promise<Workers> {
+export async function startWorkers(ctx: SyncContext, connection: ConnectionOptions, options: { concurrency?: number; lockDurationMs?: number; maxStalls?: number } = {}): Promise<Workers> {
   const prefix = bullPrefix(ctx.prefix);
   const queues = new Map<string, Queue>();
   const queue = (name: string): Queue => {
@@ -65,7 +65,7 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.lockDurationMs ?? 30_000,
       // The run job waits for the whole flow, so every worker death on the way stalls it once.
-      maxStalledCount: MAX_STALLS,
+      maxStalledCount: options.maxStalls ?? MAX_STALLS,
     });
     worker.on('error', (err) => ctx.log.error({ queue: name, err: errorMessage(err) }, 'worker error'));
     workers.push(worker);
@@ -96,7 +96,8 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
     }
     return { runId: run.id };
   });
-  // A run job that failed outside its processor (stalled more than MAX_STALLS times) fails its run.
+  // A run job that failed outside its processor (stalled more than MAX_STALLS times: BullMQ fails
+  // it in the next worker that takes it, and that worker emits 'failed') fails its run.
   runsWorker.on('failed', (job, err) => {
     const parsed = runJobSchema.safeParse(job?.data);
     if (!parsed.success || !('runId' in parsed.data)) return;
