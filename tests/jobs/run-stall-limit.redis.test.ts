@@ -7,9 +7,10 @@
 import { Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bullPrefix, RUNS_QUEUE } from '../../jobs/queues.ts';
-import { startWorkers, type Workers } from '../../jobs/workers.ts';
+import { startWorkers } from '../../jobs/workers.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { bullConnection } from '../../src/store/redis.ts';
+import type { RunView } from '../../src/store/run-store.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
 import { requestRun, waitForRun } from '../../src/sync/run.ts';
 import { dropPrefix, testRedis, uniquePrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
@@ -41,29 +42,25 @@ async function takeAndDie(ctx: SyncContext, connection: ReturnType<typeof bullCo
   return job?.id;
 }
 
-async function workersFor(ctx: SyncContext, connection: ReturnType<typeof bullConnection>, maxStalls: number): Promise<Workers> {
+/** A run whose job a dead worker took, then real workers allowing `maxStalls` stalls; the run as it ends. */
+async function runAfterDeadWorker(name: string, maxStalls: number): Promise<RunView> {
+  const { ctx, connection } = await setup(name);
+  const run = await requestRun(ctx, connection, { sources: [], full: false, dryRun: true, trigger: 'test' });
+  expect(await takeAndDie(ctx, connection)).toBe(run.id);
   const workers = await startWorkers(ctx, connection, { lockDurationMs: LOCK_MS, maxStalls });
   cleanups.push(() => workers.close());
-  return workers;
+  return waitForRun(ctx, connection, run.id, 20_000);
 }
 
 describe('a run job that stalls more often than allowed', () => {
   it('fails its run with the reason instead of leaving it open', async () => {
-    const { ctx, connection } = await setup('stall-limit');
-    const run = await requestRun(ctx, connection, { sources: [], full: false, dryRun: true, trigger: 'test' });
-    expect(await takeAndDie(ctx, connection)).toBe(run.id);
-    await workersFor(ctx, connection, 0);
-    const done = await waitForRun(ctx, connection, run.id, 20_000);
+    const done = await runAfterDeadWorker('stall-limit', 0);
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(/stalled more than allowable limit/);
   });
 
   it('within the limit, the stalled run job is taken over and processed', async () => {
-    const { ctx, connection } = await setup('stall-within');
-    const run = await requestRun(ctx, connection, { sources: [], full: false, dryRun: true, trigger: 'test' });
-    expect(await takeAndDie(ctx, connection)).toBe(run.id);
-    await workersFor(ctx, connection, 1);
-    const done = await waitForRun(ctx, connection, run.id, 20_000);
+    const done = await runAfterDeadWorker('stall-within', 1);
     expect(done.startedAt).not.toBeNull();
     expect(done.error ?? '').not.toMatch(/stalled/);
   });

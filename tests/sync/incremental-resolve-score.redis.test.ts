@@ -115,6 +115,19 @@ const opportunity = (id: string, accountId: string | null): SalesforceOpportunit
   amount: 1000, type: 'Renewal', description: null, nextStep: null, partners: null, businessChallenges: null, isDeleted: false, modstamp: '2026-11-01T00:00:00Z',
 });
 
+/** `n` accounts at company<i>.com, each with `people` profiles active on November 1..`days`. */
+function companies(n: number, people: number, days: number): CanonicalRecord[] {
+  const records: CanonicalRecord[] = [];
+  for (let i = 1; i <= n; i += 1) {
+    records.push(account(acc(i), `company${i}.com`));
+    for (let p = 0; p < people; p += 1) {
+      records.push(profile(`c${i}p${p}`, `p${p}@company${i}.com`));
+      for (let d = 1; d <= days; d += 1) records.push(activity(`c${i}p${p}`, null, `2026-11-${String(d).padStart(2, '0')}`));
+    }
+  }
+  return records;
+}
+
 describe('incremental resolve and score', () => {
   it('equals a full recomputation after random sequences of changes', { timeout: 120_000 }, async () => {
     for (const seed of [1, 2, 3, 4, 5]) {
@@ -260,14 +273,7 @@ describe('incremental resolve and score', () => {
     /** An org synced once, then changed so that resolve re-resolves more than one batch and score rescored won plans. */
     const prepared = async (label: string): Promise<SyncContext> => {
       const ctx = await org_(label);
-      const records: CanonicalRecord[] = [];
-      for (let i = 1; i <= 40; i += 1) {
-        records.push(account(acc(i), `company${i}.com`));
-        for (let p = 0; p < 5; p += 1) {
-          records.push(profile(`c${i}p${p}`, `p${p}@company${i}.com`));
-          for (let d = 1; d <= 12; d += 1) records.push(activity(`c${i}p${p}`, null, `2026-11-${String(d).padStart(2, '0')}`));
-        }
-      }
+      const records = companies(40, 5, 12);
       await put(ctx, records);
       await sync(ctx);
       // New domains for 20 accounts, a late Contact, changed events, and a won Opportunity (a new success plan) on 30 accounts.
@@ -402,14 +408,7 @@ describe('incremental resolve and score', () => {
 
   it('a 1% change re-resolves about 1% of the records and rescored only their accounts', { timeout: 60_000 }, async () => {
     const ctx = await org_('onepct');
-    const records: CanonicalRecord[] = [];
-    for (let i = 1; i <= 100; i += 1) {
-      records.push(account(acc(i), `company${i}.com`));
-      for (let p = 0; p < 3; p += 1) {
-        records.push(profile(`c${i}p${p}`, `p${p}@company${i}.com`));
-        for (let d = 1; d <= 10; d += 1) records.push(activity(`c${i}p${p}`, null, `2026-11-${String(d).padStart(2, '0')}`));
-      }
-    }
+    const records = companies(100, 3, 10);
     await put(ctx, records);
     const first = await sync(ctx);
     const resolvable = records.filter((r) => r.kind !== 'salesforce.account').length; // 3,300
