@@ -12,18 +12,10 @@ export interface SurveyImportResult {
   rejected: Array<{ line: number; reason: string }>;
 }
 
-/** Upserts per slice: one call with every id of a large file (100,000+ responses) overflows the stack in argument spreading. */
-const UPSERT_SLICE = 5_000;
-
 export async function storeSurveyResponses(ctx: Pick<SyncContext, 'records'>, records: SurveyResponse[]): Promise<{ imported: number; unchanged: number }> {
-  let imported = 0;
-  let unchanged = 0;
-  for (let i = 0; i < records.length; i += UPSERT_SLICE) {
-    const outcome = await ctx.records.upsert('surveys.response', records.slice(i, i + UPSERT_SLICE));
-    imported += outcome.inserted + outcome.updated;
-    unchanged += outcome.unchanged;
-  }
-  return { imported, unchanged };
+  // The record store sends large pages in slices itself (a 100,000-response file is one call).
+  const outcome = await ctx.records.upsert('surveys.response', records);
+  return { imported: outcome.inserted + outcome.updated, unchanged: outcome.unchanged };
 }
 
 export async function importSurveyText(
