@@ -35,6 +35,12 @@ export const envSchema = z.object({
     .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   TIDEMARK_HEALTH_MODEL: optionalText,
   TIDEMARK_SCORE_RETENTION_DAYS: z.coerce.number().int().min(31).max(3650).default(400),
+  TIDEMARK_ACTIVITY_RETENTION_DAYS: z.coerce
+    .number({ message: 'TIDEMARK_ACTIVITY_RETENTION_DAYS must be a whole number of days' })
+    .int('TIDEMARK_ACTIVITY_RETENTION_DAYS must be a whole number of days')
+    .min(91, 'TIDEMARK_ACTIVITY_RETENTION_DAYS must be at least 91: the usage signals and their 30-day trend read the last 91 days')
+    .max(3650)
+    .default(120),
   TIDEMARK_ALERT_DROP_POINTS: z.coerce.number().int().min(1).max(100).default(15),
   TIDEMARK_ALERT_WEBHOOK_URL: optionalUrl,
   TIDEMARK_ALERT_REJECTED_THRESHOLD: z.coerce.number().int().min(0).default(50),

@@ -23,6 +23,7 @@ export function syncOptionsFromEnv(env: Env): SyncContext['options'] {
     alertWebhookUrl: env.TIDEMARK_ALERT_WEBHOOK_URL,
     healthModel,
     scoreRetentionDays: env.TIDEMARK_SCORE_RETENTION_DAYS,
+    activityRetentionDays: env.TIDEMARK_ACTIVITY_RETENTION_DAYS,
     alertRejectedThreshold: env.TIDEMARK_ALERT_REJECTED_THRESHOLD,
     alertStaleHours: env.TIDEMARK_ALERT_STALE_HOURS,
     logRetentionDays: env.TIDEMARK_LOG_RETENTION_DAYS,

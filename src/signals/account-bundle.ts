@@ -29,6 +29,11 @@ export interface AccountBundle {
   users: ReadonlyMap<string, SalesforceUser>;
   /** Mixpanel day aggregates whose events resolved to this account. */
   activities: MixpanelActivity[];
+  /**
+   * The latest active day (`YYYY-MM-DD`) among this account's activities dropped by the activity
+   * retention (src/sync/activity-retention.ts); absent when none were dropped.
+   */
+  lastActiveDropped?: string;
   /** Zendesk tickets resolved to this account. */
   tickets: ZendeskTicket[];
   /** Survey responses resolved to this account. */

@@ -89,7 +89,9 @@ function usageSignals(bundle: AccountBundle, asOfDay: number, asOfMs: number): U
   const days = new Set<number>();
   const names = new Set<string>();
   let events = 0;
-  let lastDay = Number.NEGATIVE_INFINITY;
+  // Activities dropped by retention are all older than any window read here: only their latest day counts.
+  const dropped = dayNumberOfDate(bundle.lastActiveDropped);
+  let lastDay = !Number.isNaN(dropped) && dropped <= asOfDay ? dropped : Number.NEGATIVE_INFINITY;
   for (const activity of bundle.activities) {
     if (activity.eventCount <= 0) continue;
     const day = dayNumberOfDate(activity.day);

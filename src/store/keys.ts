@@ -40,6 +40,8 @@ export function keys(prefix: string) {
     matchCounts: `${prefix}:match-counts`,
     /** Hash `<kind>:<id>` -> the account (or opportunity, for a line item) a CRM record belonged to when last scored. */
     crmOwners: `${prefix}:crm-owners`,
+    /** Sorted set account -> day number of its latest active day among activities dropped by retention. */
+    lastActive: `${prefix}:last-active`,
   };
 }
 export type Keys = ReturnType<typeof keys>;

@@ -139,6 +139,19 @@ export class StateStore {
     }
   }
 
+  /** Drops the desired values of accounts that are gone (deleted or merged away in Salesforce). */
+  async dropDesired(accountIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < accountIds.length; i += 1000) {
+      const slice = accountIds.slice(i, i + 1000);
+      if (slice.length > 0) await this.redis.hdel(this.k.desired, ...slice);
+    }
+  }
+
+  /** Accounts that have desired values. */
+  async desiredAccountIds(): Promise<string[]> {
+    return this.redis.hkeys(this.k.desired);
+  }
+
   async getDesired(accountId: string): Promise<DesiredValues | null> {
     const text = await this.redis.hget(this.k.desired, accountId);
     return text === null ? null : desiredValuesSchema.parse(JSON.parse(text));

@@ -11,6 +11,7 @@ import type {
 import type { AccountBundle, SourceSwitches } from '../signals/account-bundle.ts';
 import { keys } from '../store/keys.ts';
 import type { SyncContext } from './context.ts';
+import { keptLastActiveDays } from './activity-retention.ts';
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string | null | undefined): Map<string, T[]> {
   const out = new Map<string, T[]>();
@@ -96,10 +97,11 @@ async function membersOf<K extends MemberKind>(ctx: SyncContext, accountIds: rea
 /** Bundles of the given live accounts (ids that are not live accounts are skipped). */
 export async function bundlesFor(ctx: SyncContext, crm: CrmData, accountIds: readonly string[]): Promise<AccountBundle[]> {
   const ids = accountIds.filter((id) => crm.accounts.has(id));
-  const [activities, tickets, surveys] = await Promise.all([
+  const [activities, tickets, surveys, dropped] = await Promise.all([
     membersOf(ctx, ids, 'mixpanel.activity'),
     membersOf(ctx, ids, 'zendesk.ticket'),
     membersOf(ctx, ids, 'surveys.response'),
+    keptLastActiveDays(ctx, ids),
   ]);
   return ids.map((id) => {
     const opps = crm.oppsBy.get(id) ?? [];
@@ -110,6 +112,7 @@ export async function bundlesFor(ctx: SyncContext, crm: CrmData, accountIds: rea
       lineItems: opps.flatMap((o) => crm.itemsBy.get(o.id) ?? []),
       users: crm.users,
       activities: (activities.get(id) ?? []) as MixpanelActivity[],
+      ...(dropped.has(id) ? { lastActiveDropped: dropped.get(id) } : {}),
       tickets: (tickets.get(id) ?? []) as ZendeskTicket[],
       surveys: (surveys.get(id) ?? []) as SurveyResponse[],
       sources: crm.sources,

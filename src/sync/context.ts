@@ -51,6 +51,8 @@ export interface SyncContext {
     alertRejectedThreshold?: number;
     /** Hours without a successful sync of a source before RevOps is alerted (default 26). */
     alertStaleHours?: number;
+    /** UTC days of Mixpanel activities kept (default 120, at least 91: what the usage signals read). */
+    activityRetentionDays?: number;
     /** Days record-level sync logs are kept (default 14; at most 200,000 entries in any case). */
     logRetentionDays?: number;
   };

@@ -13,6 +13,8 @@ import { ConfigError } from '../contracts/errors.ts';
 import type { SyncContext } from './context.ts';
 import { salesforceConfigSchema } from '../../connectors/salesforce/config.ts';
 import { MAPPING_SETTING, parseMapping } from '../writeback/mapping.ts';
+import { mixpanelConfigSchema } from '../../connectors/mixpanel/config.ts';
+import { activityRetentionDays } from './activity-retention.ts';
 
 export interface PullSummary {
   source: SourceId;
@@ -36,12 +38,20 @@ export async function withMappedWriteFields(ctx: SyncContext, config: unknown): 
   return { ...parsed.data, accountWriteFields: [...new Set([...parsed.data.accountWriteFields, ...mapped])] };
 }
 
+/** The Mixpanel backfill never reaches before the retained days (score would drop them right after). */
+export function withinRetention(ctx: SyncContext, config: unknown): unknown {
+  const parsed = mixpanelConfigSchema.safeParse(config);
+  if (!parsed.success) return config;
+  return { ...parsed.data, backfillDays: Math.min(parsed.data.backfillDays, activityRetentionDays(ctx)) };
+}
+
 export async function pullSource(ctx: SyncContext, runId: string, source: SourceId, options: { full: boolean }): Promise<PullSummary> {
   const configured = ctx.sources[source];
   if (!configured) throw new ConfigError(`Source ${source} is not configured: set its credentials (see README "Connecting real accounts")`);
   const { connector } = configured;
   let config = connector.configSchema.parse(configured.config);
   if (source === 'salesforce') config = await withMappedWriteFields(ctx, config);
+  if (source === 'mixpanel') config = withinRetention(ctx, config);
   const summary: PullSummary = { source, records: 0, changed: 0, removed: 0, quarantined: 0, apiCalls: 0 };
   const started = Date.now();
   const log = ctx.log.child({ runId, source });

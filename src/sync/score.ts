@@ -23,6 +23,7 @@ import { keys } from '../store/keys.ts';
 import type { DesiredValues } from '../store/state-store.ts';
 import { bundlesFor, loadCrm, type CrmData } from './account-bundles.ts';
 import type { SyncContext } from './context.ts';
+import { pruneActivities } from './activity-retention.ts';
 import { markStageDone, stageInputs, unchangedSummary } from './stage-inputs.ts';
 
 const DAY_MS = 24 * 3600_000;
@@ -39,6 +40,8 @@ export interface ScoreSummary {
   /** Accounts recomputed in this run (all of them in a full run). */
   rescored?: number;
   full?: boolean;
+  /** Accounts gone from Salesforce (deleted, merged away) whose desired values were dropped. */
+  dropped?: number;
 }
 
 /** What a CRM record belongs to: a contact's or opportunity's account, a line item's opportunity. */
@@ -95,6 +98,9 @@ async function takeCrmChanges(ctx: SyncContext, crm: CrmData, full: boolean): Pr
 export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSummary> {
   const started = Date.now();
   await ctx.runs.update(runId, { stage: 'score' });
+  // Activities older than the retention go first (resolve has matched every one of them by now).
+  const pruned = await pruneActivities(ctx);
+  if (pruned.days > 0) await ctx.runs.incr(runId, { 'pruned.mixpanel.days': pruned.days, 'pruned.mixpanel.activities': pruned.activities });
   const k = keys(ctx.prefix);
   const now = ctx.now();
   const model = ctx.options.healthModel ?? defaultHealthModel();
@@ -122,7 +128,11 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
 
   const crm = await loadCrm(ctx);
   await takeCrmChanges(ctx, crm, full);
-  const targets = full ? [...crm.accounts.keys()].sort() : (await ctx.redis.smembers(k.takenAccounts)).filter((id) => crm.accounts.has(id)).sort();
+  const marked = full ? await ctx.state.desiredAccountIds() : await ctx.redis.smembers(k.takenAccounts);
+  const targets = full ? [...crm.accounts.keys()].sort() : marked.filter((id) => crm.accounts.has(id)).sort();
+  // Accounts deleted or merged away keep no desired values (write-back skips them; the admin API no longer lists them).
+  const gone = marked.filter((id) => !crm.accounts.has(id));
+  await ctx.state.dropDesired(gone);
 
   const dayThen = new Date(now.getTime() - 30 * DAY_MS).toISOString().slice(0, 10);
   let plans = 0;
@@ -161,8 +171,8 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
     .hdel(k.settings, 'score:full-requested')
     .del(k.takenAccounts)
     .exec();
-  const summary: ScoreSummary = { accountsScored: crm.accounts.size, plans, rescored: targets.length, full };
-  await ctx.runs.set(runId, { accountsScored: crm.accounts.size, plans, 'score.rescored': targets.length, 'score.full': full ? 1 : 0, 'ms.score': Date.now() - started });
+  const summary: ScoreSummary = { accountsScored: crm.accounts.size, plans, rescored: targets.length, full, ...(gone.length > 0 ? { dropped: gone.length } : {}) };
+  await ctx.runs.set(runId, { accountsScored: crm.accounts.size, plans, 'score.rescored': targets.length, 'score.full': full ? 1 : 0, 'score.dropped': gone.length, 'ms.score': Date.now() - started });
   await markStageDone(ctx, 'score', inputs, summary);
   return summary;
 }

@@ -32,6 +32,13 @@ describe('environment configuration', () => {
     expect(() => loadEnv({ REDIS_URL: 'redis://user:hunter2pass@[::1' })).not.toThrow(/hunter2pass/);
   });
 
+  it('keeps 120 days of activities by default and refuses a retention shorter than what the signals read', () => {
+    expect(loadEnv({}).TIDEMARK_ACTIVITY_RETENTION_DAYS).toBe(120);
+    expect(loadEnv({ TIDEMARK_ACTIVITY_RETENTION_DAYS: '91' }).TIDEMARK_ACTIVITY_RETENTION_DAYS).toBe(91);
+    expect(() => loadEnv({ TIDEMARK_ACTIVITY_RETENTION_DAYS: '30' })).toThrow(/TIDEMARK_ACTIVITY_RETENTION_DAYS must be at least 91/);
+    expect(() => loadEnv({ TIDEMARK_ACTIVITY_RETENTION_DAYS: 'forever' })).toThrow(/TIDEMARK_ACTIVITY_RETENTION_DAYS/);
+  });
+
   it('treats blank optional settings as unset', () => {
     const env = loadEnv({ SALESFORCE_CLIENT_ID: '  ', ZENDESK_URL: '' });
     expect(env.SALESFORCE_CLIENT_ID).toBeUndefined();

@@ -1,0 +1,59 @@
+/**
+ * Accounts deleted or merged away in Salesforce keep no desired values: the incremental score
+ * drops those of the accounts it was told changed, a full score those of every account gone.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logging/logger.ts';
+import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
+import { resolveRun } from '../../src/sync/resolve.ts';
+import { scoreRun } from '../../src/sync/score.ts';
+import { ACME, BETA, GAMMA, account } from '../identity/fixtures.ts';
+import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
+
+const redis = testRedis();
+const used: string[] = [];
+afterEach(async () => {
+  for (const p of used.splice(0)) await dropPrefix(redis, p);
+});
+afterAll(() => redis.disconnect());
+
+const NOW = new Date('2026-11-20T12:00:00Z');
+
+async function orgOf(): Promise<SyncContext> {
+  const prefix = uniquePrefix('gone');
+  used.push(prefix);
+  return createSyncContext({ redis, prefix, log: silentLogger(), now: () => NOW, sources: {}, options: { successPlanLookbackDays: 30, writebackBatchSize: 200 } });
+}
+
+async function sync(ctx: SyncContext, full = false): Promise<Record<string, number>> {
+  const run = await ctx.runs.create({ sources: [], full, dryRun: false, trigger: 'test' }, NOW);
+  await resolveRun(ctx, run.id);
+  await scoreRun(ctx, run.id);
+  return (await ctx.runs.get(run.id))?.counters ?? {};
+}
+
+describe('desired values of accounts gone from Salesforce', () => {
+  it('are dropped when the account is deleted or merged, and only theirs', async () => {
+    const ctx = await orgOf();
+    await ctx.records.upsert('salesforce.account', [account(ACME, 'acme.com'), account(BETA, 'beta.com'), account(GAMMA, 'gamma.com')]);
+    await sync(ctx);
+    expect((await ctx.state.desiredAccountIds()).sort()).toEqual([ACME, BETA, GAMMA].sort());
+    // BETA merged into ACME (Salesforce deletes the loser), GAMMA deleted.
+    await ctx.records.upsert('salesforce.account', [account(BETA, 'beta.com', { isDeleted: true, masterRecordId: ACME }), account(GAMMA, 'gamma.com', { isDeleted: true })]);
+    const counters = await sync(ctx);
+    expect(counters).toMatchObject({ 'score.full': 0, 'score.dropped': 2 });
+    expect(await ctx.state.desiredAccountIds()).toEqual([ACME]);
+    expect(await ctx.state.getDesired(ACME)).not.toBeNull();
+  });
+
+  it('are dropped by a full score even when the change that removed the account was consumed before', async () => {
+    const ctx = await orgOf();
+    await ctx.records.upsert('salesforce.account', [account(ACME, 'acme.com')]);
+    await sync(ctx);
+    // A stale entry, as left by a version that did not drop them, of an account no longer stored at all.
+    await ctx.state.saveDesired([[BETA, { modelVersion: 'old', fields: { CS_Health_Score__c: 50 } }]]);
+    expect((await sync(ctx))['score.dropped'] ?? 0).toBe(0);
+    expect((await sync(ctx, true))['score.dropped']).toBe(1);
+    expect(await ctx.state.desiredAccountIds()).toEqual([ACME]);
+  });
+});
