@@ -40,6 +40,8 @@ export function keys(prefix: string) {
     matchCounts: `${prefix}:match-counts`,
     /** Hash `<kind>:<id>` -> the account (or opportunity, for a line item) a CRM record belonged to when last scored. */
     crmOwners: `${prefix}:crm-owners`,
+    /** Hash account -> fingerprint of what scoring reads of it (an Account changed only in Tidemark's own fields is not rescored). */
+    accountInputs: `${prefix}:score-inputs`,
     /** Sorted set account -> day number of its latest active day among activities dropped by retention. */
     lastActive: `${prefix}:last-active`,
   };

@@ -14,7 +14,8 @@
  * Crash safety: the dirty ids are moved into `taken:*` sets and dropped only when every account
  * they name is saved; a re-run rescored them again (a full re-run stays full until it finishes).
  */
-import type { RecordKind, SalesforceContact, SalesforceOpportunity, SalesforceOpportunityLineItem } from '../contracts/records.ts';
+import { createHash } from 'node:crypto';
+import type { RecordKind, SalesforceAccount, SalesforceContact, SalesforceOpportunity, SalesforceOpportunityLineItem } from '../contracts/records.ts';
 import { computeAccountHealth } from '../health/account-health.ts';
 import { defaultHealthModel } from '../health/model.ts';
 import { buildSuccessPlan } from '../plans/success-plan.ts';
@@ -56,6 +57,16 @@ function accountOfOwner(crm: CrmData, kind: (typeof OWNED_KINDS)[number], owner:
   return kind === 'salesforce.opportunity_line_item' ? (crm.opportunities.get(owner)?.accountId ?? null) : owner;
 }
 
+/** What scoring reads of an Account (everything but the write-back fields it holds and its modstamp), hashed. */
+function scoreInputsOf(account: SalesforceAccount): string {
+  const { fields: _fields, modstamp: _modstamp, ...inputs } = account;
+  return createHash('sha1').update(JSON.stringify(inputs)).digest('base64url').slice(0, 16);
+}
+
+function accountFingerprints(accounts: readonly SalesforceAccount[]): string[] {
+  return accounts.flatMap((a) => [a.id, scoreInputsOf(a)]);
+}
+
 /**
  * Accounts marked by changed CRM records, and the owner map brought up to date, in one MULTI with
  * dropping the taken CRM ids. A full stage rebuilds the owner map from every record.
@@ -66,15 +77,30 @@ async function takeCrmChanges(ctx: SyncContext, crm: CrmData, full: boolean): Pr
   const marked = new Set<string>();
   if (full) {
     // The decision to rescore everything outlives a crash (the changes that caused it are consumed here).
-    m.hset(k.settings, 'score:full-requested', '1').del(k.crmOwners);
+    m.hset(k.settings, 'score:full-requested', '1').del(k.crmOwners).del(k.accountInputs);
     const flat: string[] = [];
     for (const kind of OWNED_KINDS) for await (const batch of ctx.records.scan(kind)) for (const r of batch) {
       const owner = ownerOf(kind, r);
       if (owner !== null) flat.push(`${kind}:${r.id}`, owner);
     }
     inChunks(flat, 2 * CHUNK, (slice) => m.hset(k.crmOwners, ...slice));
+    inChunks(accountFingerprints([...crm.accounts.values()]), 2 * CHUNK, (slice) => m.hset(k.accountInputs, ...slice));
   } else {
-    for (const id of await ctx.redis.smembers(k.taken('salesforce.account'))) marked.add(id);
+    // An account whose only change is in fields Tidemark writes (its own write-back read back by
+    // the next pull) or its modstamp changes no score input: it is not rescored for that.
+    const ids = await ctx.redis.smembers(k.taken('salesforce.account'));
+    for (let i = 0; i < ids.length; i += 2000) {
+      const slice = ids.slice(i, i + 2000);
+      const [records, before] = await Promise.all([ctx.records.getMany('salesforce.account', slice), ctx.redis.hmget(k.accountInputs, ...slice)]);
+      slice.forEach((id, j) => {
+        const record = records[j];
+        const now = record && !record.isDeleted ? scoreInputsOf(record) : null;
+        if (now !== null && now === before[j]) return;
+        marked.add(id);
+        if (now === null) m.hdel(k.accountInputs, id);
+        else m.hset(k.accountInputs, id, now);
+      });
+    }
     for (const kind of OWNED_KINDS) {
       const ids = await ctx.redis.smembers(k.taken(kind));
       for (let i = 0; i < ids.length; i += 2000) {

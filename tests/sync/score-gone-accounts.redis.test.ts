@@ -1,6 +1,9 @@
 /**
- * Accounts deleted or merged away in Salesforce keep no desired values: the incremental score
- * drops those of the accounts it was told changed, a full score those of every account gone.
+ * Which Account changes the incremental score acts on:
+ * - accounts deleted or merged away in Salesforce keep no desired values: the incremental score
+ *   drops those of the accounts it was told changed, a full score those of every account gone;
+ * - an Account changed only in the fields Tidemark writes (its own write-back, read back by the
+ *   next pull) or its modstamp is not rescored; any other change is.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging/logger.ts';
@@ -32,7 +35,7 @@ async function sync(ctx: SyncContext, full = false): Promise<Record<string, numb
   return (await ctx.runs.get(run.id))?.counters ?? {};
 }
 
-describe('desired values of accounts gone from Salesforce', () => {
+describe('accounts changed in Salesforce', () => {
   it('are dropped when the account is deleted or merged, and only theirs', async () => {
     const ctx = await orgOf();
     await ctx.records.upsert('salesforce.account', [account(ACME, 'acme.com'), account(BETA, 'beta.com'), account(GAMMA, 'gamma.com')]);
@@ -55,5 +58,19 @@ describe('desired values of accounts gone from Salesforce', () => {
     expect((await sync(ctx))['score.dropped'] ?? 0).toBe(0);
     expect((await sync(ctx, true))['score.dropped']).toBe(1);
     expect(await ctx.state.desiredAccountIds()).toEqual([ACME]);
+  });
+
+  it("are not rescored for Tidemark's own fields read back, and are for anything scoring reads", async () => {
+    const ctx = await orgOf();
+    const acme = account(ACME, 'acme.com', { licensedSeats: 10 });
+    await ctx.records.upsert('salesforce.account', [acme, account(BETA, 'beta.com')]);
+    await sync(ctx);
+    const written = { ...acme, modstamp: '2026-11-20T12:05:00Z', fields: { CS_Health_Score__c: 40, CS_Health_Band__c: 'Red' } };
+    await ctx.records.upsert('salesforce.account', [written]);
+    expect(await sync(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 0 });
+    await ctx.records.upsert('salesforce.account', [{ ...written, licensedSeats: 20, modstamp: '2026-11-20T12:10:00Z' }]);
+    expect(await sync(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 1 });
+    await ctx.records.upsert('salesforce.account', [{ ...written, licensedSeats: 20, renewalDate: '2027-01-15', modstamp: '2026-11-20T12:20:00Z' }]);
+    expect(await sync(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 1 });
   });
 });
