@@ -17,7 +17,7 @@ import { generateDataset, type GenerateSummary } from '../src/sandbox/generator/
 import { connectRedis } from '../src/store/redis.ts';
 import { RunStore } from '../src/store/run-store.ts';
 import { bareParse } from './ingest.ts';
-import { logTail, privateRedis, runCli, startSandboxProc, type BenchRedis, type Proc, type SandboxProc } from './sandbox-procs.ts';
+import { logTail, privateRedis, runCli, startSandboxProc, type BenchRedis, type SandboxProc, type Watched } from './sandbox-procs.ts';
 
 /** The issue's shapes: 2,000 accounts with about a million events; 20,000 accounts with 200,000 contacts, 100,000 tickets, 5 million events. */
 export interface DatasetShape {
@@ -68,7 +68,7 @@ export interface TimedSync {
 }
 
 /** `sync [--full] --wait --json` in the sandbox's directory, with the run record's stage times and the processes' peak RSS. */
-export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: boolean, watched: Proc[], timeoutMs: number): Promise<TimedSync> {
+export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: boolean, watched: Watched[], timeoutMs: number): Promise<TimedSync> {
   for (const p of watched) p.resetPeak();
   const cpuBefore = watched.map((p) => p.cpuSeconds());
   const out = await runCli(sandbox.cwd, redisUrl, ['sync', ...(full ? ['--full'] : []), '--wait', '--json'], timeoutMs).catch((err: unknown) => {
@@ -167,20 +167,22 @@ export async function benchEndToEnd(root: string, shape: DatasetShape, generated
   try {
     const baseline = await redis.usedMemory();
     const started = performance.now();
-    sandbox = await startSandboxProc(join(root, `sandbox-${shape.accounts}`), datasetDir, redis.url, { inProcessWorkers: true });
+    // The sandbox as `npm start` runs it: emulators and API in one process, one worker process.
+    sandbox = await startSandboxProc(join(root, `sandbox-${shape.accounts}`), datasetDir, redis.url, { workers: 1 });
     const sandboxStartMs = performance.now() - started;
-    const full = await timedSync(sandbox, redis.url, true, [sandbox], timeoutMs);
+    const watched = [sandbox, ...sandbox.workers];
+    const full = await timedSync(sandbox, redis.url, true, watched, timeoutMs);
     const first: EndToEndFull = { shape, counts: generated.summary.counts, generateMs: generated.ms, bareParseMs: bare.ms, sandboxStartMs, full, redisBytesAfterFull: (await redis.usedMemory()) - baseline };
     print(formatFull(first));
-    const unchanged = await timedSync(sandbox, redis.url, false, [sandbox], timeoutMs);
+    const unchanged = await timedSync(sandbox, redis.url, false, watched, timeoutMs);
     print(`  sync --wait right after (nothing changed by the benchmark): ${s(unchanged.wallMs)} -> ratio ${(unchanged.wallMs / full.wallMs).toFixed(3)}; stages: ${stageLine(unchanged)}\n    pulled: ${pulled(unchanged)}; ${unchanged.summary.accountsScored} accounts scored; ${unchanged.summary.fieldsWritten} fields written`);
     const changed = await changeShare(sandbox, generated.summary, 0.01);
-    const t = await timedSync(sandbox, redis.url, false, [sandbox], timeoutMs);
+    const t = await timedSync(sandbox, redis.url, false, watched, timeoutMs);
     const redisBytes = (await redis.usedMemory()) - baseline;
     print([
       `  1% changed (${changed.accounts} accounts, ${changed.contacts} contacts, ${changed.opportunities} opportunities, ${changed.tickets} tickets, ${changed.events} new events), sync --wait: ${s(t.wallMs)} -> ratio ${(t.wallMs / full.wallMs).toFixed(3)} of the full run (target <= 0.03)`,
       `    stages: ${stageLine(t)}`,
-      `    pulled: ${pulled(t)}; ${t.summary.accountsScored} accounts scored; ${t.summary.fieldsWritten} fields written on ${t.summary.accountsWritten} accounts; peak RSS ${mb(t.peakRss[0] ?? NaN)}; Redis used_memory +${mb(redisBytes)}`,
+      `    pulled: ${pulled(t)}; ${t.summary.accountsScored} accounts scored; ${t.summary.fieldsWritten} fields written on ${t.summary.accountsWritten} accounts; peak RSS ${rssLine(t)}; Redis used_memory +${mb(redisBytes)}`,
     ].join('\n'));
   } finally {
     await sandbox?.stop();
@@ -189,6 +191,8 @@ export async function benchEndToEnd(root: string, shape: DatasetShape, generated
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+/** Peak RSS of the sandbox process (emulators, API) and of its worker process(es). */
+const rssLine = (t: TimedSync): string => `sandbox process (emulators, API) ${mb(t.peakRss[0] ?? NaN)}, worker ${t.peakRss.slice(1).map((b) => mb(b)).join('/')}`;
 const mb = (b: number): string => `${Math.round(b / 1024 / 1024)} MB`;
 
 export function stageLine(t: TimedSync): string {
@@ -209,6 +213,6 @@ function formatFull(r: EndToEndFull): string {
     `  sync --full --wait: ${s(r.full.wallMs)} (run ${s(r.full.summary.durationMs ?? NaN)}) -> ratio bare/full ${(r.bareParseMs / r.full.wallMs).toFixed(3)} (target >= 0.2)`,
     `    stages: ${stageLine(r.full)}`,
     `    pulled: ${pulled(r.full)}; resolved ${r.full.summary.resolved}, unmatched ${r.full.summary.unmatched}; ${r.full.summary.accountsScored} accounts scored; ${r.full.summary.fieldsWritten} fields written on ${r.full.summary.accountsWritten} accounts; ${r.full.summary.apiCalls} API calls`,
-    `    peak RSS of the sandbox process (emulators + workers) ${mb(r.full.peakRss[0] ?? NaN)}, its CPU ${(r.full.cpu[0] ?? NaN).toFixed(1)} s; Redis used_memory +${mb(r.redisBytesAfterFull)}`,
+    `    peak RSS ${rssLine(r.full)}; CPU: sandbox ${(r.full.cpu[0] ?? NaN).toFixed(1)} s, worker ${r.full.cpu.slice(1).map((c) => c.toFixed(1)).join('/')} s; Redis used_memory +${mb(r.redisBytesAfterFull)}`,
   ].join('\n');
 }

@@ -7,7 +7,7 @@
  * benchmark and never the checkout's.
  */
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { spawnTs } from '../tests/helpers/node-process.ts';
@@ -63,18 +63,22 @@ export async function privateRedis(dir: string): Promise<BenchRedis> {
   };
 }
 
-export interface Proc {
-  child: ChildProcess;
-  /** Its working directory (the sandbox's state file lives under it). */
-  cwd: string;
+/** What the benchmarks read of a process. */
+export interface Watched {
   pid: number;
-  logFile: string;
   /** Peak resident set (VmHWM) since start or the last resetPeak(), in bytes. */
   peakRss(): number;
   /** Resets VmHWM to the current RSS (Linux clear_refs 5); false when the kernel refuses. */
   resetPeak(): boolean;
   /** CPU time (user + system) the process has used so far, seconds. */
   cpuSeconds(): number;
+}
+
+export interface Proc extends Watched {
+  child: ChildProcess;
+  /** Its working directory (the sandbox's state file lives under it). */
+  cwd: string;
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -90,19 +94,10 @@ function cpuOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function spawnProc(cwd: string, name: string, args: string[], env: NodeJS.ProcessEnv): Proc {
-  mkdirSync(cwd, { recursive: true });
-  const logFile = join(cwd, `${name}.log`);
-  const fd = openSync(logFile, 'a');
-  const child = spawnTs(MAIN, args, { cwd, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${name}`);
+/** A running process by pid (a sandbox's worker child). */
+export function watchPid(pid: number): Watched {
   return {
-    child,
-    cwd,
     pid,
-    logFile,
     peakRss: () => vmHwm(pid),
     cpuSeconds: () => cpuOf(pid),
     resetPeak: () => {
@@ -113,6 +108,32 @@ function spawnProc(cwd: string, name: string, args: string[], env: NodeJS.Proces
         return false;
       }
     },
+  };
+}
+
+/** The child processes of a process (Linux /proc/<pid>/task/<tid>/children). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+    if (text) out.push(...text.split(/\s+/).map(Number));
+  }
+  return out;
+}
+
+function spawnProc(cwd: string, name: string, args: string[], env: NodeJS.ProcessEnv): Proc {
+  mkdirSync(cwd, { recursive: true });
+  const logFile = join(cwd, `${name}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = spawnTs(MAIN, args, { cwd, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${name}`);
+  return {
+    ...watchPid(pid),
+    child,
+    cwd,
+    logFile,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -133,11 +154,16 @@ function alive(proc: Proc, what: string): void {
 
 export interface SandboxProc extends Proc {
   state: SandboxState;
+  /** Its worker processes (`--workers N`), once each has said it runs. */
+  workers: Watched[];
 }
 
-/** `tidemark sandbox --dataset DIR --no-run --schedule none [--workers 0]`, ready when its state file names it. */
-export async function startSandboxProc(cwd: string, datasetDir: string, redisUrl: string, options: { inProcessWorkers: boolean; timeoutMs?: number; prefixBase?: string; env?: Record<string, string> }): Promise<SandboxProc> {
-  const args = ['sandbox', '--dataset', datasetDir, '--no-run', '--schedule', 'none', '--workers', options.inProcessWorkers ? '1' : '0'];
+/**
+ * `tidemark sandbox --dataset DIR --no-run --schedule none --workers W`, ready when its state file
+ * names it and each of its worker processes (W = N) logged that it runs.
+ */
+export async function startSandboxProc(cwd: string, datasetDir: string, redisUrl: string, options: { workers: number | 'in-process'; timeoutMs?: number; prefixBase?: string; env?: Record<string, string> }): Promise<SandboxProc> {
+  const args = ['sandbox', '--dataset', datasetDir, '--no-run', '--schedule', 'none', '--workers', String(options.workers)];
   // TIDEMARK_PREFIX only for the sandbox itself (the base of its derived prefix); the CLI and workers read its state file.
   const proc = spawnProc(cwd, 'sandbox', args, { ...childEnv(redisUrl), ...(options.prefixBase ? { TIDEMARK_PREFIX: options.prefixBase } : {}), ...options.env });
   const statePath = join(cwd, '.data', 'sandbox.json');
@@ -147,7 +173,13 @@ export async function startSandboxProc(cwd: string, datasetDir: string, redisUrl
       const s = existsSync(statePath) ? readSandboxState(statePath) : null;
       return s && s.pid === proc.pid ? s : null;
     });
-    return { ...proc, state };
+    const expected = options.workers === 'in-process' ? 0 : options.workers;
+    await until('the sandbox worker processes to start', options.timeoutMs ?? 600_000, () => {
+      alive(proc, 'the sandbox');
+      const running = readFileSync(proc.logFile, 'utf8').split('Tidemark workers running').length - 1;
+      return running >= expected ? true : null;
+    });
+    return { ...proc, state, workers: childPids(proc.pid).map(watchPid) };
   } catch (err) {
     await proc.stop();
     throw err;

@@ -23,7 +23,7 @@ export async function benchScale(root: string, summary: GenerateSummary, workerC
     const workers: Proc[] = [];
     try {
       const cwd = join(root, `scale-${n}`);
-      sandbox = await startSandboxProc(cwd, summary.dir, redis.url, { inProcessWorkers: false });
+      sandbox = await startSandboxProc(cwd, summary.dir, redis.url, { workers: 0 });
       for (let i = 0; i < n; i += 1) workers.push(await startWorkerProc(cwd, redis.url, i + 1));
       const sync = await timedSync(sandbox, redis.url, true, [...workers, sandbox], timeoutMs);
       const records = Object.values(sync.summary.sources).reduce((sum, v) => sum + v.records, 0);

@@ -1,7 +1,8 @@
 /**
- * The README path as real processes: `tidemark sandbox` in one process prints its URLs and runs a
- * full sync; `tidemark sync --wait` from a second process (reading .data/sandbox.json) runs again
- * and writes nothing; SIGTERM shuts the sandbox down cleanly and removes its state file.
+ * The README path as real processes: `tidemark sandbox` in one process prints its URLs, starts its
+ * worker process and runs a full sync; `tidemark sync --wait` from a second process (reading
+ * .data/sandbox.json) runs again and writes nothing; SIGTERM shuts the sandbox and its worker
+ * process down cleanly and removes its state file. A sandbox killed outright leaves no worker behind.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +38,15 @@ afterAll(async () => {
   rmSync(cwd, { recursive: true, force: true });
 });
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function run(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawnTs(main, args, { cwd, env: { ...env, ...extraEnv } });
@@ -69,6 +79,8 @@ describe('the CLI as processes', () => {
     expect(firstRun).toMatch(/run-1 succeeded in/);
     expect(firstRun).toMatch(/write-back: [1-9]\d* fields written/);
     expect(existsSync(join(cwd, '.data', 'sandbox.json'))).toBe(true);
+    const workerPid = Number(/workers\s+1 process \(pid (\d+)\)/.exec(firstRun)?.[1]);
+    expect(alive(workerPid)).toBe(true);
 
     // The second shell knows no prefix: it reads .data/sandbox.json.
     const second = await run(['sync', '--wait', '--json'], { TIDEMARK_PREFIX: '' });
@@ -82,7 +94,37 @@ describe('the CLI as processes', () => {
     expect(await stopped).toBe(0);
     sandbox = null;
     expect(existsSync(join(cwd, '.data', 'sandbox.json'))).toBe(false);
+    expect(alive(workerPid)).toBe(false);
   }, 120_000);
+
+  it('a sandbox killed outright takes its worker processes with it', async () => {
+    sandbox = spawnTs(main, ['sandbox', '--workers', '2', '--no-run', '--schedule', 'none'], { cwd, env });
+    let out = '';
+    const started = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`sandbox did not start its workers:\n${out}`)), 60_000);
+      sandbox?.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if ((out.match(/Tidemark workers running/g) ?? []).length === 2) {
+          clearTimeout(timer);
+          resolve(out);
+        }
+      });
+    });
+    const pids = (/workers\s+2 processes \(pid (\d+), (\d+)\)/.exec(started) ?? []).slice(1).map(Number);
+    expect(pids).toHaveLength(2);
+    expect(pids.every(alive)).toBe(true);
+    sandbox.kill('SIGKILL');
+    sandbox = null;
+    // Their IPC channel closes with the sandbox: they stop on their own (no active job to finish).
+    for (let i = 0; i < 300 && pids.some(alive); i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).toEqual([]);
+  }, 120_000);
+
+  it('sandbox --workers takes a count from 0 to 8 or "in-process"', async () => {
+    const bad = await run(['sandbox', '--workers', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--workers must be a number of worker processes from 0 to 8/);
+  }, 60_000);
 
   it('bad usage exits 2 and a bad setting names itself', async () => {
     const usage = await run(['sync', '--frobnicate']);

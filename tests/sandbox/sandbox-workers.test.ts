@@ -31,7 +31,7 @@ it('runs without workers, and worker processes join it and carry a full run', as
   const dataset = await generateDataset({ accounts: 12, seed: 5, out: join(root, 'dataset'), now: new Date(), days: 20 });
   const cwd = join(root, 'run');
   const env = { LOG_LEVEL: 'warn' };
-  const sandbox = await startSandboxProc(cwd, dataset.dir, TEST_REDIS_URL, { inProcessWorkers: false, prefixBase: base, env, timeoutMs: 60_000 });
+  const sandbox = await startSandboxProc(cwd, dataset.dir, TEST_REDIS_URL, { workers: 0, prefixBase: base, env, timeoutMs: 60_000 });
   procs.push(sandbox);
   expect(sandbox.state.prefix.startsWith(`${base}:sandbox:`)).toBe(true);
 

@@ -12,6 +12,8 @@ import { z } from 'zod';
 import { startSandbox, sandboxSources, sandboxStatePath } from '../../sandbox/sandbox.ts';
 import { readSandboxState, removeSandboxState, type SandboxState } from '../../sandbox/state-file.ts';
 import { startServices } from '../../runtime/services.ts';
+import { exitWithParent, startWorkerProcesses } from '../../sandbox/worker-processes.ts';
+import { ConfigError } from '../../contracts/errors.ts';
 import { ensureRedis } from '../../sandbox/redis-bootstrap.ts';
 import { formatSummary, summarizeRun, waitForRun } from '../../sync/run.ts';
 import { bullConnection } from '../../store/redis.ts';
@@ -50,7 +52,11 @@ export async function sandboxCommand(argv: string[], io: CliIO): Promise<number>
     args: argv,
     options: { dataset: { type: 'string' }, workers: { type: 'string', default: '1' }, 'no-run': { type: 'boolean', default: false }, schedule: { type: 'string' }, json: { type: 'boolean' } },
   });
-  if (values.workers !== '0' && values.workers !== '1') throw new UsageError('--workers must be 1 (workers in this process, the default) or 0 (none: start `worker` processes, which join the running sandbox)');
+  const inProcess = values.workers === 'in-process';
+  const workerProcesses = inProcess ? 0 : Number(values.workers);
+  if (!inProcess && !(/^\d+$/.test(values.workers) && workerProcesses <= 8)) {
+    throw new UsageError('--workers must be a number of worker processes from 0 to 8 (default 1; 0: none, start `worker` processes yourself) or "in-process" (workers inside the sandbox process)');
+  }
   const env = loadEnv();
   protectSecrets(env);
   const log = createLogger({ level: env.LOG_LEVEL });
@@ -64,8 +70,9 @@ export async function sandboxCommand(argv: string[], io: CliIO): Promise<number>
     initialRun: !values['no-run'],
     // "none": no job schedulers (benchmarks and scripted runs ask for every run themselves).
     ...(values.schedule === undefined ? {} : { schedule: values.schedule === 'none' ? null : values.schedule }),
-    workers: values.workers === '1',
+    workers: inProcess,
   });
+  const children = workerProcesses > 0 ? startWorkerProcesses(workerProcesses, log) : null;
   io.out(
     [
       'Tidemark sandbox is running.',
@@ -76,7 +83,11 @@ export async function sandboxCommand(argv: string[], io: CliIO): Promise<number>
       `  Redis                  ${sandbox.redisUrl}  prefix ${sandbox.prefix}`,
       `  dataset                ${sandbox.datasetDir}`,
       sandbox.initialRunId ? `First full run ${sandbox.initialRunId} started; from another shell: npm run tidemark -- sync --wait` : 'No run asked for (--no-run); from another shell: npm run tidemark -- sync --full --wait',
-      ...(values.workers === '0' ? ['No workers in this process (--workers 0): start them with npm run tidemark -- worker (each joins this sandbox)'] : []),
+      inProcess
+        ? '  workers                in this process (--workers in-process)'
+        : workerProcesses > 0
+          ? `  workers                ${workerProcesses} process${workerProcesses === 1 ? '' : 'es'} (pid ${children?.pids.join(', ')}); more with npm run tidemark -- worker`
+          : '  workers                none (--workers 0): start them with npm run tidemark -- worker (each joins this sandbox)',
     ].join('\n'),
   );
   if (sandbox.initialRunId) {
@@ -85,7 +96,10 @@ export async function sandboxCommand(argv: string[], io: CliIO): Promise<number>
       .then((run) => io.out(formatSummary(summarizeRun(run))))
       .catch((err: unknown) => log.error({ err: (err as Error).message }, 'initial run did not finish'));
   }
-  return untilSignal(log, () => sandbox.close());
+  return untilSignal(log, async () => {
+    await children?.close();
+    await sandbox.close();
+  });
 }
 
 export async function startCommand(argv: string[], io: CliIO): Promise<number> {
@@ -145,9 +159,17 @@ function runningSandbox(): SandboxState | null {
  * sandbox runs (its .data/sandbox.json), the worker joins that sandbox: its Redis, prefix and
  * emulators; so `sandbox --workers 0` plus N `worker` processes scales the sandbox out.
  */
-export async function workerCommand(_argv: string[], io: CliIO): Promise<number> {
+export async function workerCommand(argv: string[], io: CliIO): Promise<number> {
+  // --join-sandbox (the sandbox's own worker processes): join it whatever the environment says, and stop with it.
+  const { values } = parseArgs({ args: argv, options: { 'join-sandbox': { type: 'boolean', default: false }, json: { type: 'boolean' } } });
   const env = loadEnv();
-  const sandbox = !hasSourceCredentials(env) && !process.env.TIDEMARK_PREFIX ? runningSandbox() : null;
+  const force = values['join-sandbox'];
+  const sandbox = force || (!hasSourceCredentials(env) && !process.env.TIDEMARK_PREFIX) ? runningSandbox() : null;
+  if (force && !sandbox) throw new ConfigError(`--join-sandbox: no running sandbox in ${process.cwd()} (${sandboxStatePath()} is missing or names a process that is gone)`);
+  if (force) {
+    process.channel?.unref();
+    exitWithParent(() => process.kill(process.pid, 'SIGTERM'));
+  }
   const joined = sandbox ? { redisUrl: sandbox.redisUrl, prefix: sandbox.prefix, sources: sandboxSources(sandboxUrlsSchema.parse(sandbox.urls)) } : undefined;
   return serveCommand(env, { api: false, workers: true, schedulers: false }, io, joined);
 }
