@@ -9,3 +9,6 @@ export function inChunks<T>(items: readonly T[], size: number, fn: (slice: T[]) 
 
 /** Arguments per variadic command: far below the spread limit, large enough to keep calls few. */
 export const CHUNK = 10_000;
+
+/** Arguments per variadic command inside a Lua script: unpack() is limited to about 8,000 values. */
+export const LUA_SLICE = 4_000;

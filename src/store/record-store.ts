@@ -5,7 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { CanonicalRecord, RecordKind, RecordOf } from '../contracts/records.ts';
-import { CHUNK, inChunks } from './chunks.ts';
+import { createHash } from 'node:crypto';
+import { LUA_SLICE } from './chunks.ts';
 import { keys } from './keys.ts';
 
 export interface UpsertOutcome {
@@ -16,6 +17,88 @@ export interface UpsertOutcome {
   changedIds: string[];
 }
 
+const INSERTED = 'i'.charCodeAt(0);
+const EQUAL = '='.charCodeAt(0);
+
+/**
+ * KEYS: the kind's records hash, its dirty set, the records version, and the partition's set when
+ * the page replaces a partition. ARGV: the number n of page ids, the page's JSON texts joined by
+ * newlines (in id order), the n page ids (distinct), then the ids the source reports deleted
+ * (distinct). Returns the status of each page id as one string ('i' inserted, 'u' updated, '='
+ * unchanged), then the removed ids: those of the deleted ids and of the partition's previous ids
+ * absent from the page that were stored before the page landed. The changed and removed ids are
+ * added to the dirty set and the version is incremented when anything changed, in the same atomic
+ * script as the writes. Variadic commands go in slices of LUA_SLICE arguments (unpack's limit).
+ */
+const UPSERT_PAGE = `
+local hash, dirty, version, part = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local n = tonumber(ARGV[1])
+local joined = ARGV[2]
+local slice = ${LUA_SLICE} -- even: HSET takes id, text pairs
+local function sliced(cmd, key, list, step)
+  for i = 1, #list, step do
+    redis.call(cmd, key, unpack(list, i, math.min(i + step - 1, #list)))
+  end
+end
+local ids = {}
+for i = 1, n do ids[i] = ARGV[2 + i] end
+-- What goes away, judged on the state before this page: the deleted ids, then the partition's old ids not in the page.
+local candidates = {}
+for i = 3 + n, #ARGV do candidates[#candidates + 1] = ARGV[i] end
+if part then
+  local inPage = {}
+  for i = 1, n do inPage[ids[i]] = true end
+  local listed = {}
+  for i = 1, #candidates do listed[candidates[i]] = true end
+  for _, id in ipairs(redis.call('SMEMBERS', part)) do
+    if not inPage[id] and not listed[id] then candidates[#candidates + 1] = id; listed[id] = true end
+  end
+end
+local gone = {}
+for i = 1, #candidates, slice do
+  local j = math.min(i + slice - 1, #candidates)
+  local present = redis.call('HMGET', hash, unpack(candidates, i, j))
+  for k = 1, j - i + 1 do if present[k] then gone[#gone + 1] = candidates[i + k - 1] end end
+end
+local status = {}
+local writes = {}
+local changed = {}
+local pos = 1
+for i = 1, n, slice do
+  local j = math.min(i + slice - 1, n)
+  local old = redis.call('HMGET', hash, unpack(ids, i, j))
+  for k = 1, j - i + 1 do
+    if pos > #joined + 1 then return redis.error_reply('UPSERT_PAGE: fewer texts than ids') end
+    local e = string.find(joined, '\\n', pos, true)
+    local text
+    if e then text = string.sub(joined, pos, e - 1); pos = e + 1 else text = string.sub(joined, pos); pos = #joined + 2 end
+    local before = old[k]
+    local id = ids[i + k - 1]
+    if before == text then status[#status + 1] = '='
+    else
+      status[#status + 1] = before and 'u' or 'i'
+      writes[#writes + 1] = id
+      writes[#writes + 1] = text
+      changed[#changed + 1] = id
+    end
+  end
+end
+if n > 0 and pos ~= #joined + 2 then return redis.error_reply('UPSERT_PAGE: more texts than ids') end
+sliced('HSET', hash, writes, slice)
+if part then
+  redis.call('DEL', part)
+  sliced('SADD', part, ids, slice)
+end
+sliced('HDEL', hash, gone, slice)
+for i = 1, #gone do changed[#changed + 1] = gone[i] end
+sliced('SADD', dirty, changed, slice)
+if #changed > 0 then redis.call('INCR', version) end
+local reply = { table.concat(status) }
+for i = 1, #gone do reply[#reply + 1] = gone[i] end
+return reply
+`;
+const UPSERT_PAGE_SHA = createHash('sha1').update(UPSERT_PAGE).digest('hex');
+
 export class RecordStore {
   private readonly k: ReturnType<typeof keys>;
   constructor(
@@ -25,54 +108,59 @@ export class RecordStore {
     this.k = keys(prefix);
   }
 
+  /**
+   * Lands a page in one atomic script on the server (UPSERT_PAGE): the comparison with what is
+   * stored, the writes, the partition's replacement, the removals, the dirty marks and the version
+   * bump happen together, and only the ids and the records' JSON go over the wire (the texts as
+   * one string), with one status character per id back. Outcome, in order: the page's inserted and
+   * updated ids, then the removed ones (ids the source deleted, then ids of the partition absent
+   * from the page, that were stored before the page landed).
+   */
   async upsert<K extends RecordKind>(kind: K, records: RecordOf<K>[], options: { partition?: string; deletedIds?: string[] } = {}): Promise<UpsertOutcome> {
-    const key = this.k.records(kind);
     const outcome: UpsertOutcome = { inserted: 0, updated: 0, unchanged: 0, removed: 0, changedIds: [] };
-    const texts = new Map<string, string>();
-    for (const record of records) texts.set(record.id, JSON.stringify(record));
-    const ids = [...texts.keys()];
-    const existing = await this.hmgetAll(key, ids);
-    const toWrite: string[] = [];
-    ids.forEach((id, i) => {
-      const text = texts.get(id) as string;
-      const before = existing[i];
-      if (before === text) outcome.unchanged += 1;
+    // One entry per id, at its first position, with its last record (as a Map would keep them).
+    const ids: string[] = [];
+    const texts: string[] = [];
+    const at = new Map<string, number>();
+    for (const record of records) {
+      const text = JSON.stringify(record);
+      const seen = at.get(record.id);
+      if (seen === undefined) {
+        at.set(record.id, ids.length);
+        ids.push(record.id);
+        texts.push(text);
+      } else texts[seen] = text;
+    }
+    const deleted = [...new Set(options.deletedIds ?? [])];
+    if (ids.length === 0 && deleted.length === 0 && options.partition === undefined) return outcome;
+    const scriptKeys = [this.k.records(kind), this.k.dirty(kind), this.k.recordsVersion];
+    if (options.partition !== undefined) scriptKeys.push(this.k.partition(kind, options.partition));
+    // JSON.stringify never writes a raw newline (it escapes control characters): the texts go as one argument.
+    const args = [String(scriptKeys.length), ...scriptKeys, String(ids.length), texts.join('\n')].concat(ids, deleted);
+    const reply = (await this.runScript(args)) as [string, ...string[]];
+    const status = reply[0];
+    for (let i = 0; i < ids.length; i += 1) {
+      const c = status.charCodeAt(i);
+      if (c === EQUAL) outcome.unchanged += 1;
       else {
-        if (before === null || before === undefined) outcome.inserted += 1;
+        if (c === INSERTED) outcome.inserted += 1;
         else outcome.updated += 1;
-        outcome.changedIds.push(id);
-        toWrite.push(id, text);
+        outcome.changedIds.push(ids[i] as string);
       }
-    });
-    const pipeline = this.redis.multi();
-    inChunks(toWrite, 2 * CHUNK, (slice) => pipeline.hset(key, ...slice));
-    const removedIds = new Set(options.deletedIds ?? []);
-    if (options.partition !== undefined) {
-      const partKey = this.k.partition(kind, options.partition);
-      const previous = await this.redis.smembers(partKey);
-      for (const id of previous) if (!texts.has(id)) removedIds.add(id);
-      pipeline.del(partKey);
-      inChunks(ids, CHUNK, (slice) => pipeline.sadd(partKey, ...slice));
     }
-    if (removedIds.size > 0) {
-      const gone = [...removedIds];
-      const present = await this.hmgetAll(key, gone);
-      const existingGone = gone.filter((_, i) => present[i] !== null);
-      outcome.removed = existingGone.length;
-      for (const id of existingGone) outcome.changedIds.push(id);
-      inChunks(existingGone, CHUNK, (slice) => pipeline.hdel(key, ...slice));
-    }
-    inChunks(outcome.changedIds, CHUNK, (slice) => pipeline.sadd(this.k.dirty(kind), ...slice));
-    if (outcome.changedIds.length > 0) pipeline.incr(this.k.recordsVersion);
-    await pipeline.exec();
+    for (let i = 1; i < reply.length; i += 1) outcome.changedIds.push(reply[i] as string);
+    outcome.removed = reply.length - 1;
     return outcome;
   }
 
-  /** HMGET of any number of fields, in slices (a single spread of a very large page overflows the stack). */
-  private async hmgetAll(key: string, ids: readonly string[]): Promise<Array<string | null>> {
-    const out: Array<string | null> = [];
-    for (let i = 0; i < ids.length; i += CHUNK) for (const v of await this.redis.hmget(key, ...ids.slice(i, i + CHUNK))) out.push(v);
-    return out;
+  /** EVALSHA of UPSERT_PAGE (EVAL once when the server does not know it yet). Array arguments are flattened by ioredis, never spread. */
+  private async runScript(args: string[]): Promise<unknown> {
+    try {
+      return await this.redis.call('EVALSHA', [UPSERT_PAGE_SHA, ...args]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.redis.call('EVAL', [UPSERT_PAGE, ...args]);
+    }
   }
 
   async get<K extends RecordKind>(kind: K, id: string): Promise<RecordOf<K> | null> {
