@@ -46,6 +46,18 @@ export type WriteAudit = z.infer<typeof writeAuditSchema>;
 const planEntrySchema = z.object({ opp: z.string(), run: z.string().nullable(), prev: z.string().nullable() });
 type PlanEntry = z.infer<typeof planEntrySchema>;
 
+function parsePlanEntry(text: string | null): PlanEntry | null {
+  if (text === null) return null;
+  // Entries written before runs were recorded hold the bare opportunity id.
+  return text.startsWith('{') ? planEntrySchema.parse(JSON.parse(text)) : { opp: text, run: null, prev: null };
+}
+
+/** The plan opportunity as the given run sees it: its own entry (a re-run after a crash) counts as the plan before. */
+function planOpportunity(entry: PlanEntry | null, runId?: string): string | null {
+  if (!entry) return null;
+  return runId !== undefined && entry.run === runId ? entry.prev : entry.opp;
+}
+
 export const sourceStateSchema = z.object({
   enabled: z.boolean(),
   schedule: z.string().nullable(),
@@ -118,6 +130,32 @@ export class StateStore {
     if (excess > 0) await this.redis.hdel(key, ...days.slice(0, excess));
   }
 
+  /** saveScore for many accounts in one round trip (plus one per account over the retention). */
+  async saveScores(day: string, entries: Array<[string, ScoreSnapshot]>, retentionDays: number): Promise<void> {
+    if (entries.length === 0) return;
+    const p = this.redis.pipeline();
+    for (const [id, snapshot] of entries) p.hset(this.k.scores(id), day, JSON.stringify(snapshot)).hlen(this.k.scores(id));
+    const results = (await p.exec()) ?? [];
+    const over = entries.filter((_, i) => Number(results[2 * i + 1]?.[1] ?? 0) > retentionDays);
+    for (const [id] of over) {
+      const key = this.k.scores(id);
+      const days = (await this.redis.hkeys(key)).sort();
+      const excess = days.length - retentionDays;
+      if (excess > 0) await this.redis.hdel(key, ...days.slice(0, excess));
+    }
+  }
+
+  /** getScore for many accounts in one round trip (null where none is stored). */
+  async getScores(accountIds: readonly string[], day: string): Promise<Array<ScoreSnapshot | null>> {
+    if (accountIds.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const id of accountIds) p.hget(this.k.scores(id), day);
+    return ((await p.exec()) ?? []).map(([err, text]) => {
+      if (err) throw err;
+      return typeof text === 'string' ? scoreSnapshotSchema.parse(JSON.parse(text)) : null;
+    });
+  }
+
   async getScore(accountId: string, day: string): Promise<ScoreSnapshot | null> {
     const text = await this.redis.hget(this.k.scores(accountId), day);
     return text === null ? null : scoreSnapshotSchema.parse(JSON.parse(text));
@@ -163,10 +201,13 @@ export class StateStore {
   }
 
   private async planEntry(accountId: string): Promise<PlanEntry | null> {
-    const text = await this.redis.hget(this.k.plans, accountId);
-    if (text === null) return null;
-    // Entries written before runs were recorded hold the bare opportunity id.
-    return text.startsWith('{') ? planEntrySchema.parse(JSON.parse(text)) : { opp: text, run: null, prev: null };
+    return parsePlanEntry(await this.redis.hget(this.k.plans, accountId));
+  }
+
+  /** getPlanOpportunity for many accounts in one round trip. */
+  async getPlanOpportunities(accountIds: readonly string[], runId?: string): Promise<Array<string | null>> {
+    if (accountIds.length === 0) return [];
+    return (await this.redis.hmget(this.k.plans, ...accountIds)).map((text) => planOpportunity(parsePlanEntry(text), runId));
   }
 
   /**
@@ -175,9 +216,7 @@ export class StateStore {
    * re-run decides "new plan" exactly as the interrupted try did.
    */
   async getPlanOpportunity(accountId: string, runId?: string): Promise<string | null> {
-    const entry = await this.planEntry(accountId);
-    if (!entry) return null;
-    return runId !== undefined && entry.run === runId ? entry.prev : entry.opp;
+    return planOpportunity(await this.planEntry(accountId), runId);
   }
 
   async setPlanOpportunity(accountId: string, opportunityId: string, runId?: string): Promise<void> {

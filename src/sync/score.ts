@@ -21,7 +21,7 @@ import { defaultHealthModel } from '../health/model.ts';
 import { buildSuccessPlan } from '../plans/success-plan.ts';
 import { CHUNK, inChunks } from '../store/chunks.ts';
 import { keys } from '../store/keys.ts';
-import type { DesiredValues } from '../store/state-store.ts';
+import type { DesiredValues, ScoreSnapshot } from '../store/state-store.ts';
 import { bundlesFor, loadCrm, type CrmData } from './account-bundles.ts';
 import type { SyncContext } from './context.ts';
 import { pruneActivities } from './activity-retention.ts';
@@ -164,12 +164,15 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
   let plans = 0;
   for (let i = 0; i < targets.length; i += BATCH) {
     const desired: Array<[string, DesiredValues]> = [];
-    for (const bundle of await bundlesFor(ctx, crm, targets.slice(i, i + BATCH))) {
+    const snapshots: Array<[string, ScoreSnapshot]> = [];
+    const bundles = await bundlesFor(ctx, crm, targets.slice(i, i + BATCH));
+    const ids = bundles.map((b) => b.account.id);
+    const [storedThen, previousOpps] = await Promise.all([ctx.state.getScores(ids, dayThen), ctx.state.getPlanOpportunities(ids, runId)]);
+    for (const [j, bundle] of bundles.entries()) {
       const { account } = bundle;
-      const stored = await ctx.state.getScore(account.id, dayThen);
-      const health = computeAccountHealth(bundle, now, model, stored?.score ?? null);
+      const health = computeAccountHealth(bundle, now, model, storedThen[j]?.score ?? null);
       const fields: DesiredValues['fields'] = { ...health.fields };
-      const previousOpp = await ctx.state.getPlanOpportunity(account.id, runId);
+      const previousOpp = previousOpps[j] ?? null;
       const plan = buildSuccessPlan(
         bundle,
         now,
@@ -185,8 +188,9 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
         if (plan.review) await ctx.state.setPlanOpportunity(account.id, plan.opportunityId, runId);
       }
       desired.push([account.id, { modelVersion: health.result.modelVersion, fields }]);
-      await ctx.state.saveScore(account.id, day, { score: health.result.score, band: health.result.band, modelVersion: health.result.modelVersion }, ctx.options.scoreRetentionDays ?? 400);
+      snapshots.push([account.id, { score: health.result.score, band: health.result.band, modelVersion: health.result.modelVersion }]);
     }
+    await ctx.state.saveScores(day, snapshots, ctx.options.scoreRetentionDays ?? 400);
     await ctx.state.saveDesired(desired);
   }
 

@@ -301,12 +301,15 @@ describe('incremental resolve and score', () => {
           if (appends === crashAt) throw new Error('worker killed after a saved batch');
         },
       });
-      let saves = 0;
+      // Killed after the batch's plans were recorded: before its score snapshots (1), or after them, before its desired values (2).
       const crashingState = Object.assign(Object.create(ctx.state) as SyncContext['state'], {
-        saveScore: async (...args: Parameters<SyncContext['state']['saveScore']>): Promise<void> => {
-          saves += 1;
-          if (saves === crashAt * 7) throw new Error('worker killed mid-score');
-          await ctx.state.saveScore(...args);
+        saveScores: async (...args: Parameters<SyncContext['state']['saveScores']>): Promise<void> => {
+          if (crashAt === 1) throw new Error('worker killed mid-score');
+          await ctx.state.saveScores(...args);
+        },
+        saveDesired: async (...args: Parameters<SyncContext['state']['saveDesired']>): Promise<void> => {
+          if (crashAt === 2) throw new Error('worker killed mid-score');
+          await ctx.state.saveDesired(...args);
         },
       });
       const run = await ctx.runs.create({ sources: [], full: false, dryRun: false, trigger: 'test' }, NOW);
