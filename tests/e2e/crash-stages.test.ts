@@ -37,12 +37,17 @@ describe('SIGKILL inside a stage, then a second worker takes over', () => {
     expectSameOutcome(await o.snapshot(runId), clean());
   }, 60_000);
 
-  it('mid-score: some accounts scored, not all desired values stored', async () => {
+  it('mid-score: new plans recorded, no score snapshot or desired value stored yet', async () => {
     const o = await org('crash-score');
-    // Each account reads and writes its score snapshot key: the 30th occurrence is about halfway.
-    const runId = await killThroughTap(o, `${o.prefix}:scores:`, 30);
+    // A batch reads each account's snapshot of 30 days ago (30 commands on scores: keys, one
+    // pipeline), scores the batch and records its new plans, then writes today's snapshots (HSET +
+    // HLEN per account, one pipeline), then the desired values: the 31st occurrence is the first of
+    // today's snapshots, so the kill lands after the plans and before anything else of the batch.
+    const runId = await killThroughTap(o, `${o.prefix}:scores:`, 31);
     expect(await o.stage(runId)).toBe('score');
-    expect(await redis.hlen(`${o.prefix}:desired`)).toBeLessThan(clean().counters.accountsScored ?? 0);
+    expect(await redis.hlen(`${o.prefix}:plans`)).toBeGreaterThan(0);
+    expect(await redis.keys(`${o.prefix}:scores:*`)).toEqual([]);
+    expect(await redis.hlen(`${o.prefix}:desired`)).toBe(0);
 
     await o.spawnWorker();
     await o.waitForRun(runId);

@@ -56,11 +56,14 @@ describe('SIGKILL again and again in one run (300 accounts)', () => {
 
   it('killed twice inside score: the run ends as a clean one', async () => {
     const o = await org('repeated-score');
-    const first = await o.spawnWorkerKilledAt(`${o.prefix}:scores:`, 100);
+    // One batch of 300 accounts: 300 reads of the snapshots of 30 days ago (one pipeline), then the
+    // new plans, then today's snapshots: the 301st command is the first of those, so each try is
+    // killed after recording its plans (the re-runs must flag the same plans for review).
+    const first = await o.spawnWorkerKilledAt(`${o.prefix}:scores:`, 301);
     const runId = await o.requestRun();
     await first.killed;
     expect(await o.stage(runId)).toBe('score');
-    const second = await o.spawnWorkerKilledAt(`${o.prefix}:scores:`, 200);
+    const second = await o.spawnWorkerKilledAt(`${o.prefix}:scores:`, 301);
     await second.killed;
     expect(await o.stage(runId)).toBe('score');
 
