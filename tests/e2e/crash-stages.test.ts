@@ -10,7 +10,10 @@
  * users' matches, i.e. after the organizations were resolved and stored; the Nth command on a
  * score snapshot key).
  */
+import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { bullPrefix, RUNS_QUEUE } from '../../jobs/queues.ts';
+import { bullConnection } from '../../src/store/redis.ts';
 import { expectSameOutcome, useCrashLab, type CrashOrg } from '../helpers/crash-harness.ts';
 
 const { lab, redis, clean } = useCrashLab({ dataset: { accounts: 30, seed: 11, days: 20 }, writebackBatch: 5 });
@@ -52,5 +55,29 @@ describe('SIGKILL inside a stage, then a second worker takes over', () => {
     await o.spawnWorker();
     await o.waitForRun(runId);
     expectSameOutcome(await o.snapshot(runId), clean());
+  }, 60_000);
+
+  it('a scheduled run killed mid-resolve is continued as the same run, not started again', async () => {
+    const o = await org('crash-scheduled');
+    const { killed } = await o.spawnWorkerKilledAt(`${o.prefix}:match:zendesk.user`, 1);
+    // As the job scheduler enqueues it: no run id yet; the worker creates the run and stores its id in the job.
+    const queue = new Queue(RUNS_QUEUE, { connection: bullConnection(o.redisUrl), prefix: bullPrefix(o.prefix) });
+    try {
+      await queue.add('scheduled-run', { scheduled: { sources: ['salesforce', 'zendesk', 'mixpanel', 'surveys'] } });
+      await killed;
+      const [run] = await o.ctx.runs.list();
+      expect(run?.status).toBe('running');
+      expect(await o.stage(run?.id ?? '')).toBe('resolve');
+
+      await o.spawnWorker();
+      const done = await o.waitForRun(run?.id ?? '');
+      expect(done.status).toBe('succeeded');
+      // One run: the worker that took the job over continued it (without the id in the job data it would start a second run and leave this one running).
+      expect((await o.ctx.runs.list()).map((r) => r.id)).toEqual([run?.id]);
+      expect(done.counters.resolved).toBe(clean().counters.resolved);
+      expect(done.counters.accountsScored).toBe(clean().counters.accountsScored);
+    } finally {
+      await queue.close();
+    }
   }, 60_000);
 });
