@@ -20,11 +20,21 @@ export function classify(err: unknown): JobOutcome {
 /** Called with each failure's outcome (e.g. to raise an alert for RevOps); its own errors are ignored. */
 export type OutcomeListener = (queue: string, outcome: JobOutcome, err: unknown, waitMs: number) => Promise<void>;
 
-export function withErrorPolicy<T, R>(queue: Queue, log: Logger, processor: (job: Job<T>) => Promise<R>, onOutcome?: OutcomeListener): (job: Job<T>) => Promise<R> {
-  return async (job) => {
+export function withErrorPolicy<T, R>(
+  queue: Queue,
+  log: Logger,
+  processor: (job: Job<T>, signal?: AbortSignal) => Promise<R>,
+  onOutcome?: OutcomeListener,
+): (job: Job<T>, token?: string, signal?: AbortSignal) => Promise<R> {
+  return async (job, _token, signal) => {
     try {
-      return await processor(job);
+      return await processor(job, signal);
     } catch (err) {
+      // This worker lost the job's lock (another worker has taken it over): stop, decide nothing.
+      if (signal?.aborted) {
+        log.warn({ queue: queue.name, jobId: job.id, reason: String(signal.reason) }, 'job stopped: its lock was lost and another worker took it over');
+        throw err;
+      }
       const outcome = classify(err);
       const waitMs = err instanceof RateLimitError || err instanceof BudgetError ? err.retryAfterMs : 60_000;
       if (onOutcome) await onOutcome(queue.name, outcome, err, waitMs).catch(() => undefined);

@@ -55,7 +55,7 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
   };
 
   const workers: Worker[] = [];
-  const add = <T>(name: string, processor: (job: Job<T>) => Promise<unknown>, concurrency = 1): Worker => {
+  const add = <T>(name: string, processor: (job: Job<T>, signal?: AbortSignal) => Promise<unknown>, concurrency = 1): Worker => {
     const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor, onOutcome), {
       connection,
       prefix,
@@ -68,6 +68,15 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
       maxStalledCount: options.maxStalls ?? MAX_STALLS,
     });
     worker.on('error', (err) => ctx.log.error({ queue: name, err: errorMessage(err) }, 'worker error'));
+    // A job whose lock could not be renewed (this process was stalled longer than the lock: GC,
+    // a blocked event loop) may already run in another worker: its processor gets an abort
+    // signal and stops at the next page or batch, so two workers never keep writing the same stage.
+    worker.on('lockRenewalFailed', (jobIds) => {
+      for (const id of jobIds) {
+        ctx.log.warn({ queue: name, jobId: id }, 'job lock lost: stopping this copy of the job');
+        worker.cancelJob(id, 'job lock lost');
+      }
+    });
     workers.push(worker);
     return worker;
   };
@@ -109,19 +118,19 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
   });
   for (const source of SOURCES) {
     if (source === 'surveys') continue;
-    add(pullQueueName(source), async (job: Job<unknown>) => {
+    add(pullQueueName(source), async (job: Job<unknown>, signal?: AbortSignal) => {
       const data = pullJobSchema.parse(job.data);
       await refreshCredentials();
       await ctx.runs.update(data.runId, { stage: 'pull' });
-      return pullSource(ctx, data.runId, data.source as SourceId, { full: data.full });
+      return pullSource(ctx, data.runId, data.source as SourceId, { full: data.full, signal });
     });
   }
   add(RESOLVE_QUEUE, async (job: Job<unknown>) => resolveRun(ctx, stageJobSchema.parse(job.data).runId));
-  add(SCORE_QUEUE, async (job: Job<unknown>) => scoreRun(ctx, stageJobSchema.parse(job.data).runId), options.concurrency ?? 1);
-  add(WRITEBACK_QUEUE, async (job: Job<unknown>) => {
+  add(SCORE_QUEUE, async (job: Job<unknown>, signal?: AbortSignal) => scoreRun(ctx, stageJobSchema.parse(job.data).runId, signal), options.concurrency ?? 1);
+  add(WRITEBACK_QUEUE, async (job: Job<unknown>, signal?: AbortSignal) => {
     const data = stageJobSchema.parse(job.data);
     await refreshCredentials();
-    return writebackRun(ctx, data.runId, { dryRun: data.dryRun });
+    return writebackRun(ctx, data.runId, { dryRun: data.dryRun, signal });
   });
 
   return {

@@ -59,6 +59,14 @@ export class TransientError extends TidemarkError {
   }
 }
 
+/**
+ * Stops a job at a page or batch boundary once its worker lost the job's lock (the signal BullMQ
+ * aborts on a failed lock renewal): another worker has taken the job over and continues it.
+ */
+export function stopIfLockLost(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new TransientError(`job stopped: ${String(signal.reason ?? 'its lock was lost')}; another worker continues it`);
+}
+
 export function errorKindOf(err: unknown): ErrorKind {
   if (err instanceof TidemarkError) return err.kind;
   return 'transient';

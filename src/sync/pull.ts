@@ -9,7 +9,7 @@ import { canonicalRecordSchema, type CanonicalRecord, type RecordKind, type Sour
 import type { Page } from '../contracts/connector.ts';
 
 type AnyPage = { [K in RecordKind]: Page<K> }[RecordKind];
-import { ConfigError } from '../contracts/errors.ts';
+import { ConfigError, stopIfLockLost } from '../contracts/errors.ts';
 import type { SyncContext } from './context.ts';
 import { salesforceConfigSchema } from '../../connectors/salesforce/config.ts';
 import { MAPPING_SETTING, parseMapping } from '../writeback/mapping.ts';
@@ -45,7 +45,11 @@ export function withinRetention(ctx: SyncContext, config: unknown): unknown {
   return { ...parsed.data, backfillDays: Math.min(parsed.data.backfillDays, activityRetentionDays(ctx)) };
 }
 
-export async function pullSource(ctx: SyncContext, runId: string, source: SourceId, options: { full: boolean }): Promise<PullSummary> {
+/**
+ * @param options.signal aborted when this worker lost the job's lock (another worker took the job
+ *   over): the pull stops before persisting another page or saving another checkpoint.
+ */
+export async function pullSource(ctx: SyncContext, runId: string, source: SourceId, options: { full: boolean; signal?: AbortSignal | undefined }): Promise<PullSummary> {
   const configured = ctx.sources[source];
   if (!configured) throw new ConfigError(`Source ${source} is not configured: set its credentials (see README "Connecting real accounts")`);
   const { connector } = configured;
@@ -66,8 +70,11 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     // crash may read again what the killed attempt had counted).
     const streamId = `${source}:${stream.name}`;
     if (checkpoint === null || Object.keys(checkpoint).length === 0) await ctx.runs.restartStreamCount(runId, `records.${source}`, streamId);
-    for await (const page of stream.pull({ config, checkpoint, full, now: ctx.now(), log: log.child({ stream: stream.name }) })) {
+    const signal = options.signal;
+    for await (const page of stream.pull({ config, checkpoint, full, now: ctx.now(), log: log.child({ stream: stream.name }), ...(signal ? { signal } : {}) })) {
+      stopIfLockLost(signal);
       const landed = await persistPage(ctx, runId, source, page);
+      stopIfLockLost(signal);
       // The checkpoint and the page's counters in one transaction: a crash never counts a page
       // twice (re-read after a checkpoint that was not saved) nor loses its count.
       await ctx.checkpoints.set(source, stream.name, page.checkpoint, runId, (m) =>

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RecordKind, SalesforceAccount, SalesforceContact, SalesforceOpportunity, SalesforceOpportunityLineItem } from '../contracts/records.ts';
+import { stopIfLockLost } from '../contracts/errors.ts';
 import { computeAccountHealth } from '../health/account-health.ts';
 import { defaultHealthModel } from '../health/model.ts';
 import { buildSuccessPlan } from '../plans/success-plan.ts';
@@ -121,7 +122,8 @@ async function takeCrmChanges(ctx: SyncContext, crm: CrmData, full: boolean): Pr
   await m.exec();
 }
 
-export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSummary> {
+/** @param signal aborted when this worker lost the job's lock to another worker: no further batch is stored. */
+export async function scoreRun(ctx: SyncContext, runId: string, signal?: AbortSignal): Promise<ScoreSummary> {
   const started = Date.now();
   await ctx.runs.update(runId, { stage: 'score' });
   // Activities older than the retention go first (resolve has matched every one of them by now).
@@ -163,6 +165,7 @@ export async function scoreRun(ctx: SyncContext, runId: string): Promise<ScoreSu
   const dayThen = new Date(now.getTime() - 30 * DAY_MS).toISOString().slice(0, 10);
   let plans = 0;
   for (let i = 0; i < targets.length; i += BATCH) {
+    stopIfLockLost(signal);
     const desired: Array<[string, DesiredValues]> = [];
     const snapshots: Array<[string, ScoreSnapshot]> = [];
     const bundles = await bundlesFor(ctx, crm, targets.slice(i, i + BATCH));

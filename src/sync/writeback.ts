@@ -7,7 +7,7 @@
  * Dry runs and a paused write-back write nothing and make no Salesforce call.
  */
 import { z } from 'zod';
-import { BudgetError, ConfigError } from '../contracts/errors.ts';
+import { BudgetError, ConfigError, stopIfLockLost } from '../contracts/errors.ts';
 import type { SalesforceAccount } from '../contracts/records.ts';
 import { OWNED_ACCOUNT_FIELDS, keyOf, type FieldSpec } from '../writeback/field-specs.ts';
 import { agreedValues, chunk, findManualEdits, planAccountChange, type AccountChange, type FieldValue, type ManualEdit } from '../writeback/plan.ts';
@@ -45,6 +45,8 @@ export interface WritebackOptions {
   clock?: () => Date;
   /** Waits between lock retries within the run (tests pass an instant one). */
   sleep?: (ms: number) => Promise<void>;
+  /** Aborted when this worker lost the job's lock to another worker: no further batch is sent. */
+  signal?: AbortSignal | undefined;
 }
 
 export const WRITEBACK_PAUSED = 'writeback.paused';
@@ -304,6 +306,7 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
   const sendCollections = async (changes: readonly AccountChange[]): Promise<{ results: RecordWriteResult[]; stopped: BudgetError | null }> => {
     const out: RecordWriteResult[] = [];
     for (const batch of chunk(changes, batchSize)) {
+      stopIfLockLost(options.signal);
       const sent = await writeAccounts(conn, batch, batchSize);
       out.push(...sent.results);
       await counted(sent.results);

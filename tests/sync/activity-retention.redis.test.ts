@@ -150,7 +150,7 @@ describe('activity retention', () => {
     expect(computeSignals(bundle as NonNullable<typeof bundle>, now).daysSinceLastActivity).toBeGreaterThan(150);
     // F never had activity: nothing kept.
     expect((await buildBundles(pruned, (ACCOUNTS[5] as SalesforceAccount).id))[0]?.lastActiveDropped).toBeUndefined();
-  });
+  }, 180_000);
 
   it('is idempotent: a second prune drops nothing, and a re-pulled old day is dropped again without changing the kept day', async () => {
     let now = new Date(START);
