@@ -17,6 +17,28 @@ export const storedMatchSchema = z.object({
 });
 export type StoredMatch = z.infer<typeof storedMatchSchema>;
 
+/**
+ * A stored match read back, validated. Matches repeat a few texts (one per account, method and
+ * reason) over hundreds of thousands of records, so each distinct text is parsed once and the
+ * result shared (frozen: callers copy what they change); the memo is bounded.
+ */
+const parsedMatches = new Map<string, Readonly<StoredMatch>>();
+const PARSED_MATCHES_MAX = 50_000;
+export function parseStoredMatch(text: string): Readonly<StoredMatch> {
+  let m = parsedMatches.get(text);
+  if (m === undefined) {
+    const parsed = storedMatchSchema.parse(JSON.parse(text));
+    if (parsed.c) Object.freeze(parsed.c);
+    m = Object.freeze(parsed);
+    if (parsedMatches.size >= PARSED_MATCHES_MAX) parsedMatches.clear();
+    parsedMatches.set(text, m);
+  }
+  return m;
+}
+
+/** A private, mutable copy of a parsed match. */
+const copyMatch = (m: Readonly<StoredMatch>): StoredMatch => (m.c ? { ...m, c: [...m.c] } : { ...m });
+
 export const scoreSnapshotSchema = z.object({
   score: z.number().nullable(),
   band: z.string().nullable(),
@@ -108,7 +130,7 @@ export class StateStore {
 
   async getMatch(kind: RecordKind, id: string): Promise<StoredMatch | null> {
     const text = await this.redis.hget(this.k.matches(kind), id);
-    return text === null ? null : storedMatchSchema.parse(JSON.parse(text));
+    return text === null ? null : copyMatch(parseStoredMatch(text));
   }
 
   async *scanMatches(kind: RecordKind): AsyncGenerator<Array<[string, StoredMatch]>> {
@@ -117,7 +139,7 @@ export class StateStore {
       const [next, flat] = await this.redis.hscan(this.k.matches(kind), cursor, 'COUNT', 2000);
       cursor = next;
       const out: Array<[string, StoredMatch]> = [];
-      for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as string, storedMatchSchema.parse(JSON.parse(flat[i + 1] as string))]);
+      for (let i = 0; i < flat.length; i += 2) out.push([flat[i] as string, copyMatch(parseStoredMatch(flat[i + 1] as string))]);
       if (out.length > 0) yield out;
     } while (cursor !== '0');
   }

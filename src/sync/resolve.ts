@@ -25,7 +25,7 @@ import {
 import { activityLookupKeys, changedLookupKeys, identitySnapshot, lookupKeysOf } from '../identity/lookup-keys.ts';
 import { CHUNK, inChunks } from '../store/chunks.ts';
 import { keys, type Keys } from '../store/keys.ts';
-import { storedMatchSchema, type StoredMatch } from '../store/state-store.ts';
+import { parseStoredMatch, type StoredMatch } from '../store/state-store.ts';
 import { loadManualRules } from '../store/manual-rule-store.ts';
 import type { SyncContext } from './context.ts';
 import { markStageDone, stageInputs, unchangedSummary } from './stage-inputs.ts';
@@ -44,6 +44,8 @@ const CHILD_KEY: Partial<Record<RecordKind, string>> = { 'zendesk.organization':
 /** Bumped when the derived resolve state changes shape: the next resolve is then a full one. */
 export const RESOLVE_FORMAT = '3';
 const BATCH = 2000;
+/** Full runs: deferred SADD members held before they are sent (see Env.pending). */
+const PENDING_LIMIT = 500_000;
 
 export interface ResolveSummary {
   resolved: number;
@@ -67,14 +69,14 @@ const isMethod = (v: string | null): v is Resolution['method'] & string => v !==
 const isReason = (v: string | null): v is Resolution['reason'] & string => v !== null && (UNMATCHED_REASONS as readonly string[]).includes(v);
 
 /** A stored match read back as the parent resolution the rules look at. */
-export function fromStoredMatch(kind: RecordKind, id: string, m: StoredMatch): Resolution {
-  const r: Resolution = { kind, id, accountId: m.a, method: isMethod(m.m) ? m.m : null, reason: isReason(m.r) ? m.r : null, candidates: m.c ?? [] };
+export function fromStoredMatch(kind: RecordKind, id: string, m: Readonly<StoredMatch>): Resolution {
+  const r: Resolution = { kind, id, accountId: m.a, method: isMethod(m.m) ? m.m : null, reason: isReason(m.r) ? m.r : null, candidates: m.c ? [...m.c] : [] };
   if (m.x) r.excludedBy = m.x;
   return r;
 }
 
-const countField = (kind: RecordKind, m: StoredMatch): string => (m.a !== null ? `${kind}|m|${m.m ?? 'unknown'}` : `${kind}|r|${m.r ?? 'unknown'}`);
-const parseMatch = (text: string | null | undefined): StoredMatch | null => (text ? storedMatchSchema.parse(JSON.parse(text)) : null);
+const countField = (kind: RecordKind, m: Readonly<StoredMatch>): string => (m.a !== null ? `${kind}|m|${m.m ?? 'unknown'}` : `${kind}|r|${m.r ?? 'unknown'}`);
+const parseMatch = (text: string | null | undefined): Readonly<StoredMatch> | null => (text ? parseStoredMatch(text) : null);
 const lookupKeysSchema = z.array(z.string());
 const parseKeys = (text: string | null | undefined): string[] => (text ? lookupKeysSchema.parse(JSON.parse(text)) : []);
 
@@ -91,6 +93,27 @@ interface Env {
    * Removals are never deferred.
    */
   pending: Map<string, string[]> | null;
+  /** Members held in `pending`. */
+  pendingCount: number;
+  /**
+   * Full runs only: match counts of the present records resolved, and how many were resolved per
+   * kind; used instead of a recount when every stored match is one of them (checked by HLEN).
+   */
+  tally: { counts: Map<string, number>; records: Map<ResolvableKind, number> } | null;
+}
+
+interface SetOps {
+  add: string[];
+  rem: string[];
+}
+
+function op(map: Map<string, SetOps>, key: string): SetOps {
+  let o = map.get(key);
+  if (!o) {
+    o = { add: [], rem: [] };
+    map.set(key, o);
+  }
+  return o;
 }
 
 interface BatchOutcome {
@@ -129,16 +152,20 @@ async function parentsFor(env: Env, records: ResolvableRecord[]): Promise<Parent
  * in one MULTI: the matches that changed, the records' lookup keys and the reverse indexes, the
  * per-account membership and dirty accounts, the match counts, and the children to re-resolve.
  */
-async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], contentDirty: ReadonlySet<string>): Promise<BatchOutcome> {
+async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], contentDirty: ReadonlySet<string>, scanned?: Array<string | null>): Promise<BatchOutcome> {
   const { ctx, k } = env;
   // An activity's lookup keys follow from its id (src/identity/lookup-keys.ts): no stored list to read.
   const derived = kind === 'mixpanel.activity';
-  const reads = ctx.redis.multi().hmget(k.records(kind), ...ids).hmget(k.matches(kind), ...ids);
+  // Records the caller already read (a full run's HSCAN of the records hash) are not read again.
+  const reads = ctx.redis.multi();
+  if (!scanned) reads.hmget(k.records(kind), ...ids);
+  reads.hmget(k.matches(kind), ...ids);
   if (!derived) reads.hmget(k.deps(kind), ...ids);
-  const [recTexts = [], matchTexts = [], depTexts = []] = ((await reads.exec()) ?? []).map(([err, v]) => {
+  const replies = ((await reads.exec()) ?? []).map(([err, v]) => {
     if (err) throw err;
     return v as Array<string | null>;
   });
+  const [recTexts = [], matchTexts = [], depTexts = []] = scanned ? [scanned, ...replies] : replies;
   const records = recTexts.map((t) => (t === null ? null : (JSON.parse(t) as RecordOf<ResolvableKind>)));
   const parents = await parentsFor(env, records.filter((r): r is ResolvableRecord => r !== null));
 
@@ -151,25 +178,27 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   const depsSet: string[] = [];
   const depsDel: string[] = [];
   const counts = new Map<string, number>();
-  const setOps = new Map<string, { add: string[]; rem: string[] }>();
+  // Set changes by lookup key (reverse indexes) and by account (membership): the Redis key names
+  // are built once per key at the end, not once per record.
+  const refOps = new Map<string, SetOps>();
+  const memberOps = new Map<string, SetOps>();
   const pending = env.pending;
+  const tally = env.tally;
   const touched = new Set<string>();
-  const op = (key: string): { add: string[]; rem: string[] } => {
-    let o = setOps.get(key);
-    if (!o) {
-      o = { add: [], rem: [] };
-      setOps.set(key, o);
-    }
-    return o;
-  };
   let changed = 0;
   ids.forEach((id, i) => {
     const record = records[i] ?? null;
-    const before = parseMatch(matchTexts[i]);
     const beforeText = matchTexts[i] ?? null;
     const after = record === null ? null : toStoredMatch(resolveKeys(env.index, kind, id, keysOf(record, parents), false));
     const afterText = after === null ? null : JSON.stringify(after);
+    // An unchanged match need not be parsed: it is the one just computed.
+    const before = beforeText === afterText ? after : parseMatch(beforeText);
     const ref = `${kind}:${id}`;
+    if (tally && after) {
+      const field = countField(kind, after);
+      tally.counts.set(field, (tally.counts.get(field) ?? 0) + 1);
+      tally.records.set(kind, (tally.records.get(kind) ?? 0) + 1);
+    }
 
     if (beforeText !== afterText) {
       changed += 1;
@@ -184,18 +213,18 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
     const newKeys = record === null ? [] : lookupKeysOf(record);
     if (derived) {
       // Indexed when its match is first stored (same MULTI), and again by a full run; the same id always has the same keys.
-      if (record !== null && (before === null || env.full)) for (const key of newKeys) op(k.refs(key)).add.push(ref);
-      if (record === null && before !== null) for (const key of activityLookupKeys(id) ?? []) op(k.refs(key)).rem.push(ref);
+      if (record !== null && (before === null || env.full)) for (const key of newKeys) op(refOps, key).add.push(ref);
+      if (record === null && before !== null) for (const key of activityLookupKeys(id) ?? []) op(refOps, key).rem.push(ref);
     } else {
       const oldKeys = parseKeys(depTexts[i]);
       if (JSON.stringify(oldKeys) !== JSON.stringify(newKeys)) {
         const kept = new Set(newKeys);
         const old = new Set(oldKeys);
-        for (const key of oldKeys) if (!kept.has(key)) op(k.refs(key)).rem.push(ref);
-        for (const key of newKeys) if (!old.has(key) || pending) op(k.refs(key)).add.push(ref);
+        for (const key of oldKeys) if (!kept.has(key)) op(refOps, key).rem.push(ref);
+        for (const key of newKeys) if (!old.has(key) || pending) op(refOps, key).add.push(ref);
         if (record === null) depsDel.push(id);
         else depsSet.push(id, JSON.stringify(newKeys));
-      } else if (pending) for (const key of newKeys) op(k.refs(key)).add.push(ref);
+      } else if (pending) for (const key of newKeys) op(refOps, key).add.push(ref);
     }
 
     if (SCORED.has(kind)) {
@@ -203,15 +232,15 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
       const now = after?.a ?? null;
       if (was !== now) {
         if (was) {
-          op(k.members(was, kind)).rem.push(id);
+          op(memberOps, was).rem.push(id);
           touched.add(was);
         }
         if (now) {
-          op(k.members(now, kind)).add.push(id);
+          op(memberOps, now).add.push(id);
           touched.add(now);
         }
       } else if (now) {
-        if (pending) op(k.members(now, kind)).add.push(id);
+        if (pending) op(memberOps, now).add.push(id);
         if (contentDirty.has(id)) touched.add(now);
       }
     }
@@ -224,16 +253,19 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   if (depsDel.length > 0) m.hdel(k.deps(kind), ...depsDel);
   // A full run recounts at its end (and is redone until it finishes): no per-batch deltas.
   if (!env.full) for (const [field, delta] of counts) if (delta !== 0) m.hincrby(k.matchCounts, field, delta);
-  for (const [key, o] of setOps) {
+  const send = (key: string, o: SetOps): void => {
     if (o.rem.length > 0) m.srem(key, ...o.rem);
-    if (o.add.length === 0) continue;
+    if (o.add.length === 0) return;
     if (!pending) m.sadd(key, ...o.add);
     else {
       const list = pending.get(key);
       if (list) for (const member of o.add) list.push(member);
       else pending.set(key, o.add);
+      env.pendingCount += o.add.length;
     }
-  }
+  };
+  for (const [lookupKey, o] of refOps) send(k.refs(lookupKey), o);
+  for (const [accountId, o] of memberOps) send(k.members(accountId, kind), o);
   // A full run rescored every account anyway (it asks score for a full stage).
   if (!env.full && touched.size > 0) m.sadd(k.dirtyAccounts, ...touched);
 
@@ -274,15 +306,10 @@ async function flushPending(env: Env): Promise<void> {
   if (!env.pending || env.pending.size === 0) return;
   const m = env.ctx.redis.pipeline();
   for (const [key, members] of env.pending) inChunks(members, CHUNK, (slice) => m.sadd(key, ...slice));
-  await m.exec();
   env.pending.clear();
+  env.pendingCount = 0;
+  await m.exec();
 }
-
-const pendingSize = (env: Env): number => {
-  let n = 0;
-  for (const list of env.pending?.values() ?? []) n += list.length;
-  return n;
-};
 
 /** `kind:id` references grouped by resolved kind (a reference to any other kind is ignored). */
 function byKind(refs: readonly string[]): Map<ResolvableKind, string[]> {
@@ -298,13 +325,66 @@ function byKind(refs: readonly string[]): Map<ResolvableKind, string[]> {
   return out;
 }
 
-async function* hashIds(env: Env, key: string): AsyncGenerator<string[]> {
+/** A hash's entries in HSCAN batches: ids and their values. */
+async function* hashEntries(env: Env, key: string): AsyncGenerator<{ ids: string[]; values: string[] }> {
+  const scan = (cursor: string): Promise<[string, string[]]> => {
+    const reply = env.ctx.redis.hscan(key, cursor, 'COUNT', BATCH);
+    reply.catch(() => undefined); // awaited below; not an unhandled rejection if the consumer stops first
+    return reply;
+  };
+  let reply = scan('0');
+  let cursor: string;
+  do {
+    const [next, flat] = await reply;
+    cursor = next;
+    // The next page is read while this one is resolved.
+    if (cursor !== '0') reply = scan(cursor);
+    const ids: string[] = [];
+    const values: string[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      ids.push(flat[i] as string);
+      values.push(flat[i + 1] as string);
+    }
+    if (ids.length > 0) yield { ids, values };
+  } while (cursor !== '0');
+}
+
+/**
+ * One HSCAN step over a matches hash, in Redis: the ids whose record is absent from the records
+ * hash. Only those ids travel, not the matches and records themselves.
+ */
+const GONE_MATCHES_SCRIPT = `
+local r = redis.call('HSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local flat = r[2]
+local gone = {}
+for i = 1, #flat, 2 do
+  if redis.call('HEXISTS', KEYS[2], flat[i]) == 0 then gone[#gone + 1] = flat[i] end
+end
+return {r[1], gone}`;
+const goneReplySchema = z.tuple([z.string(), z.array(z.string())]);
+
+/**
+ * Full runs, after the records pass of a kind: whether every stored match belongs to a record it
+ * resolved, so that no match of a gone record is left. Each present record resolved has a stored
+ * match; when matches, records and records resolved are as many, there is no other match (a record
+ * HSCAN returned twice would make the counts differ, and the hash is then checked in full).
+ */
+async function everyMatchResolved(env: Env, kind: ResolvableKind): Promise<boolean> {
+  const resolved = env.tally?.records.get(kind) ?? 0;
+  const [matches, records] = ((await env.ctx.redis.pipeline().hlen(env.k.matches(kind)).hlen(env.k.records(kind)).exec()) ?? []).map(([err, n]) => {
+    if (err) throw err;
+    return Number(n);
+  });
+  return env.tally !== null && matches === resolved && records === resolved;
+}
+
+/** Ids of stored matches whose record is gone, in batches. */
+async function* goneMatches(env: Env, kind: ResolvableKind): AsyncGenerator<string[]> {
   let cursor = '0';
   do {
-    const [next, flat] = await env.ctx.redis.hscan(key, cursor, 'COUNT', BATCH);
+    const [next, gone] = goneReplySchema.parse(await env.ctx.redis.eval(GONE_MATCHES_SCRIPT, 2, env.k.matches(kind), env.k.records(kind), cursor, String(5 * BATCH)));
     cursor = next;
-    const ids = flat.filter((_, i) => i % 2 === 0);
-    if (ids.length > 0) yield ids;
+    if (gone.length > 0) yield gone;
   } while (cursor !== '0');
 }
 
@@ -317,12 +397,30 @@ async function recount(env: Env): Promise<Map<string, number>> {
       const [next, flat] = await env.ctx.redis.hscan(env.k.matches(kind), cursor, 'COUNT', BATCH);
       cursor = next;
       for (let i = 1; i < flat.length; i += 2) {
-        const field = countField(kind, parseMatch(flat[i]) as StoredMatch);
+        const field = countField(kind, parseStoredMatch(flat[i] as string));
         counts.set(field, (counts.get(field) ?? 0) + 1);
       }
     } while (cursor !== '0');
   }
   return counts;
+}
+
+/**
+ * A full run's match counts: what it tallied while resolving, when every stored match is one it
+ * tallied (per kind, as many stored matches as records resolved: no match of a gone record left,
+ * no record seen twice by HSCAN); else recounted from the stored matches.
+ */
+async function fullCounts(env: Env): Promise<Map<string, number>> {
+  const tally = env.tally;
+  if (!tally) return recount(env);
+  const p = env.ctx.redis.pipeline();
+  for (const kind of RESOLVED_KINDS) p.hlen(env.k.matches(kind));
+  const lengths = ((await p.exec()) ?? []).map(([err, n]) => {
+    if (err) throw err;
+    return Number(n);
+  });
+  const exact = RESOLVED_KINDS.every((kind, i) => lengths[i] === (tally.records.get(kind) ?? 0));
+  return exact ? tally.counts : recount(env);
 }
 
 async function summaryFromCounts(env: Env, changed: number, records: number): Promise<ResolveSummary> {
@@ -374,11 +472,14 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   const snapshot = identitySnapshot(index);
   const before = new Map(Object.entries(beforeFlat));
   const changedKeys = changedLookupKeys(before, snapshot);
-  const env: Env = { ctx, k, index, full, runId, pending: full ? new Map() : null };
+  const env: Env = {
+    ctx, k, index, full, runId, pending: full ? new Map() : null, pendingCount: 0, tally: full ? { counts: new Map(), records: new Map() } : null,
+  };
 
   // What changed in the records themselves (their accounts are rescored even if the match stays).
+  // A full run rescored every account: it needs no list of them.
   const contentDirty = new Map<ResolvableKind, Set<string>>();
-  for (const kind of RESOLVED_KINDS) contentDirty.set(kind, new Set(await ctx.redis.smembers(k.taken(kind))));
+  if (!full) for (const kind of RESOLVED_KINDS) contentDirty.set(kind, new Set(await ctx.redis.smembers(k.taken(kind))));
 
   if (!full && changedKeys.length > 0) {
     // Records that read a lookup key whose answer changed, and records pinned by a changed pin.
@@ -407,16 +508,12 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   for (const kind of RESOLVED_KINDS) {
     const dirty = contentDirty.get(kind) ?? new Set<string>();
     if (full) {
-      for await (const ids of hashIds(env, k.records(kind))) {
-        tally(await resolveBatch(env, kind, ids, dirty));
-        if (pendingSize(env) > 200_000) await flushPending(env);
+      for await (const { ids, values } of hashEntries(env, k.records(kind))) {
+        tally(await resolveBatch(env, kind, ids, dirty, values));
+        if (env.pendingCount > PENDING_LIMIT) await flushPending(env);
       }
-      // Matches of records that are gone.
-      for await (const ids of hashIds(env, k.matches(kind))) {
-        const present = await ctx.redis.hmget(k.records(kind), ...ids);
-        const gone = ids.filter((_, i) => present[i] === null);
-        if (gone.length > 0) tally(await resolveBatch(env, kind, gone, dirty));
-      }
+      // Matches of records that are gone: none when there are as many matches as records, all resolved.
+      if (!(await everyMatchResolved(env, kind))) for await (const gone of goneMatches(env, kind)) tally(await resolveBatch(env, kind, gone, dirty));
       await flushPending(env);
     } else {
       const ids = await ctx.redis.smembers(k.taken(kind));
@@ -428,7 +525,7 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   const done = ctx.redis.multi();
   if (full) {
     done.del(k.identitySnapshot, k.matchCounts, k.deps('mixpanel.activity'));
-    const counts = await recount(env);
+    const counts = await fullCounts(env);
     inChunks([...counts].flatMap(([f, n]) => [f, String(n)]), 2 * CHUNK, (slice) => done.hset(k.matchCounts, ...slice));
   } else {
     const gone = changedKeys.filter((key) => !snapshot.has(key));
@@ -461,6 +558,6 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
 export async function dropResolved(ctx: SyncContext, kind: RecordKind, ids: string[]): Promise<void> {
   if (!(RESOLVED_KINDS as readonly RecordKind[]).includes(kind) || ids.length === 0) return;
   const empty = buildIdentityIndex({ accounts: [], contacts: [], zendeskOrganizations: [], manualRules: [] });
-  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget', pending: null };
+  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget', pending: null, pendingCount: 0, tally: null };
   for (let i = 0; i < ids.length; i += BATCH) await resolveBatch(env, kind as ResolvableKind, ids.slice(i, i + BATCH), new Set());
 }
