@@ -1,7 +1,9 @@
 /**
  * An exact set of event keys (person-day, event name, time, $insert_id) in typed arrays: no
  * JavaScript object or string per entry, so millions of entries cost the garbage collector
- * nothing and about 30 bytes plus one per $insert_id character each (table at most half full).
+ * nothing and about 30 bytes plus one per $insert_id character each (table at most three quarters
+ * full: the aggregator keeps one set per day, small enough to stay in the processor's caches, so a
+ * longer probe costs less than the memory of an emptier table).
  * Open addressing; equality compares every field and every character. An $insert_id with a
  * character beyond Latin-1 (rare: Mixpanel's are ASCII) is kept in a Set of composite strings.
  */
@@ -72,7 +74,8 @@ export class SeenEvents {
     this.lengths[e] = insertId.length;
     this.charCount += insertId.length;
     this.entries += 1;
-    if (this.entries * 4 > this.table.length) this.rehash(h);
+    // table.length / 2 slots, at most three quarters used.
+    if (this.entries * 8 > this.table.length * 3) this.rehash(h);
     else place(this.table, h, e + 1);
   }
 
