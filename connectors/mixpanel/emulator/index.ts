@@ -161,6 +161,10 @@ export function createMixpanelEmulator(options: MixpanelEmulatorOptions): Mixpan
     indexing ??= indexEventsFile(eventsFile).catch((err: unknown) => ({ ok: false as const, reason: (err as Error).message }));
     return indexing;
   };
+  // Indexed from the start, in the background: a sandbox is up before its first sync, so the first
+  // export does not wait for the whole file to be read (1M events: seconds of this process's CPU,
+  // which the first Mixpanel pull of a sandbox used to wait for).
+  void eventIndex();
   const exportRoute = exportHandler({ store, clock, eventsFile, terminateEarly, eventIndex, gzipLevel: settings.gzipLevel });
   kit.route('get', '/api/2.0/export{/}', 'GET /api/2.0/export', requireAuth, exportRoute);
   const form = express.urlencoded({ extended: false, limit: '1mb' });
