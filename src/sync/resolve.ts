@@ -92,14 +92,25 @@ interface Env {
    * run is redone until it completes, and it adds every present record's keys and membership.
    * Removals are never deferred.
    */
-  pending: Map<string, string[]> | null;
-  /** Members held in `pending`. */
-  pendingCount: number;
+  pending: Pending | null;
   /**
    * Full runs only: match counts of the present records resolved, and how many were resolved per
    * kind; used instead of a recount when every stored match is one of them (checked by HLEN).
    */
   tally: { counts: Map<string, number>; records: Map<ResolvableKind, number> } | null;
+}
+
+/** Deferred SADD members of a full run: by lookup key, and by account for the kind being resolved. */
+interface Pending {
+  refs: Map<string, string[]>;
+  members: Map<string, string[]>;
+  count: number;
+}
+
+function push(map: Map<string, string[]>, key: string, member: string): void {
+  const list = map.get(key);
+  if (list) list.push(member);
+  else map.set(key, [member]);
 }
 
 interface SetOps {
@@ -184,7 +195,22 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   const memberOps = new Map<string, SetOps>();
   const pending = env.pending;
   const tally = env.tally;
+  const fieldOfText = new Map<string, string>();
   const touched = new Set<string>();
+  const addRef = (key: string, ref: string): void => {
+    if (!pending) op(refOps, key).add.push(ref);
+    else {
+      push(pending.refs, key, ref);
+      pending.count += 1;
+    }
+  };
+  const addMember = (accountId: string, member: string): void => {
+    if (!pending) op(memberOps, accountId).add.push(member);
+    else {
+      push(pending.members, accountId, member);
+      pending.count += 1;
+    }
+  };
   let changed = 0;
   ids.forEach((id, i) => {
     const record = records[i] ?? null;
@@ -195,7 +221,12 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
     const before = beforeText === afterText ? after : parseMatch(beforeText);
     const ref = `${kind}:${id}`;
     if (tally && after) {
-      const field = countField(kind, after);
+      // A few match texts repeat over all the records of a kind: their count field is looked up by text.
+      let field = fieldOfText.get(afterText as string);
+      if (field === undefined) {
+        field = countField(kind, after);
+        fieldOfText.set(afterText as string, field);
+      }
       tally.counts.set(field, (tally.counts.get(field) ?? 0) + 1);
       tally.records.set(kind, (tally.records.get(kind) ?? 0) + 1);
     }
@@ -213,7 +244,7 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
     const newKeys = record === null ? [] : lookupKeysOf(record);
     if (derived) {
       // Indexed when its match is first stored (same MULTI), and again by a full run; the same id always has the same keys.
-      if (record !== null && (before === null || env.full)) for (const key of newKeys) op(refOps, key).add.push(ref);
+      if (record !== null && (before === null || env.full)) for (const key of newKeys) addRef(key, ref);
       if (record === null && before !== null) for (const key of activityLookupKeys(id) ?? []) op(refOps, key).rem.push(ref);
     } else {
       const oldKeys = parseKeys(depTexts[i]);
@@ -221,10 +252,10 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
         const kept = new Set(newKeys);
         const old = new Set(oldKeys);
         for (const key of oldKeys) if (!kept.has(key)) op(refOps, key).rem.push(ref);
-        for (const key of newKeys) if (!old.has(key) || pending) op(refOps, key).add.push(ref);
+        for (const key of newKeys) if (!old.has(key) || pending) addRef(key, ref);
         if (record === null) depsDel.push(id);
         else depsSet.push(id, JSON.stringify(newKeys));
-      } else if (pending) for (const key of newKeys) op(refOps, key).add.push(ref);
+      } else if (pending) for (const key of newKeys) addRef(key, ref);
     }
 
     if (SCORED.has(kind)) {
@@ -236,11 +267,11 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
           touched.add(was);
         }
         if (now) {
-          op(memberOps, now).add.push(id);
+          addMember(now, id);
           touched.add(now);
         }
       } else if (now) {
-        if (pending) op(memberOps, now).add.push(id);
+        if (pending) addMember(now, id);
         if (contentDirty.has(id)) touched.add(now);
       }
     }
@@ -255,14 +286,7 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   if (!env.full) for (const [field, delta] of counts) if (delta !== 0) m.hincrby(k.matchCounts, field, delta);
   const send = (key: string, o: SetOps): void => {
     if (o.rem.length > 0) m.srem(key, ...o.rem);
-    if (o.add.length === 0) return;
-    if (!pending) m.sadd(key, ...o.add);
-    else {
-      const list = pending.get(key);
-      if (list) for (const member of o.add) list.push(member);
-      else pending.set(key, o.add);
-      env.pendingCount += o.add.length;
-    }
+    if (o.add.length > 0) m.sadd(key, ...o.add);
   };
   for (const [lookupKey, o] of refOps) send(k.refs(lookupKey), o);
   for (const [accountId, o] of memberOps) send(k.members(accountId, kind), o);
@@ -302,12 +326,15 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
 }
 
 /** Sends the SADDs a full run deferred (see Env.pending). */
-async function flushPending(env: Env): Promise<void> {
-  if (!env.pending || env.pending.size === 0) return;
+async function flushPending(env: Env, kind: ResolvableKind): Promise<void> {
+  const p = env.pending;
+  if (!p || p.count === 0) return;
   const m = env.ctx.redis.pipeline();
-  for (const [key, members] of env.pending) inChunks(members, CHUNK, (slice) => m.sadd(key, ...slice));
-  env.pending.clear();
-  env.pendingCount = 0;
+  for (const [lookupKey, refs] of p.refs) inChunks(refs, CHUNK, (slice) => m.sadd(env.k.refs(lookupKey), ...slice));
+  for (const [accountId, ids] of p.members) inChunks(ids, CHUNK, (slice) => m.sadd(env.k.members(accountId, kind), ...slice));
+  p.refs.clear();
+  p.members.clear();
+  p.count = 0;
   await m.exec();
 }
 
@@ -473,7 +500,7 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   const before = new Map(Object.entries(beforeFlat));
   const changedKeys = changedLookupKeys(before, snapshot);
   const env: Env = {
-    ctx, k, index, full, runId, pending: full ? new Map() : null, pendingCount: 0, tally: full ? { counts: new Map(), records: new Map() } : null,
+    ctx, k, index, full, runId, pending: full ? { refs: new Map(), members: new Map(), count: 0 } : null, tally: full ? { counts: new Map(), records: new Map() } : null,
   };
 
   // What changed in the records themselves (their accounts are rescored even if the match stays).
@@ -510,11 +537,11 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
     if (full) {
       for await (const { ids, values } of hashEntries(env, k.records(kind))) {
         tally(await resolveBatch(env, kind, ids, dirty, values));
-        if (env.pendingCount > PENDING_LIMIT) await flushPending(env);
+        if ((env.pending?.count ?? 0) > PENDING_LIMIT) await flushPending(env, kind);
       }
       // Matches of records that are gone: none when there are as many matches as records, all resolved.
       if (!(await everyMatchResolved(env, kind))) for await (const gone of goneMatches(env, kind)) tally(await resolveBatch(env, kind, gone, dirty));
-      await flushPending(env);
+      await flushPending(env, kind);
     } else {
       const ids = await ctx.redis.smembers(k.taken(kind));
       for (let i = 0; i < ids.length; i += BATCH) tally(await resolveBatch(env, kind, ids.slice(i, i + BATCH), dirty));
@@ -558,6 +585,6 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
 export async function dropResolved(ctx: SyncContext, kind: RecordKind, ids: string[]): Promise<void> {
   if (!(RESOLVED_KINDS as readonly RecordKind[]).includes(kind) || ids.length === 0) return;
   const empty = buildIdentityIndex({ accounts: [], contacts: [], zendeskOrganizations: [], manualRules: [] });
-  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget', pending: null, pendingCount: 0, tally: null };
+  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget', pending: null, tally: null };
   for (let i = 0; i < ids.length; i += BATCH) await resolveBatch(env, kind as ResolvableKind, ids.slice(i, i + BATCH), new Set());
 }
