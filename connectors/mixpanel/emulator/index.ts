@@ -193,7 +193,14 @@ export function createMixpanelEmulator(options: MixpanelEmulatorOptions): Mixpan
       return;
     }
     const profiles = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
-    for (const profile of profiles) store.upsertProfile(profile);
+    const raw: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
+    // As Mixpanel does for $set: $last_seen becomes the time of the update, unless the update
+    // carries "$ignore_time": true (next to $distinct_id).
+    const stamp = new Date(now()).toISOString().slice(0, 19);
+    profiles.forEach((profile, i) => {
+      const ignoreTime = (raw[i] as { $ignore_time?: unknown } | undefined)?.$ignore_time === true;
+      store.upsertProfile(ignoreTime ? profile : { ...profile, $properties: { ...profile.$properties, $last_seen: stamp } });
+    });
     res.status(201).json({ upserted: profiles.length });
   });
   app.post('/__sandbox/export/terminate-early', json, (req, res) => {

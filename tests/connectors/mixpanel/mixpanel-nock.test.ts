@@ -163,6 +163,42 @@ describe('Mixpanel engage on the wire', () => {
   });
 });
 
+describe('Mixpanel engage, incremental', () => {
+  it('asks for profiles seen since the watermark with the where form field, and moves it with the last page', async () => {
+    const bodies: URLSearchParams[] = [];
+    const scope = nock(QUERY, { reqheaders: { authorization: AUTH } })
+      .post('/api/query/engage')
+      .query({ project_id: '1' })
+      .reply((_uri, body) => {
+        bodies.push(new URLSearchParams(typeof body === 'string' ? body : new URLSearchParams(body as Record<string, string>).toString()));
+        const results = [{ $distinct_id: 'u9', $properties: { $email: 'u9@acme.com', $last_seen: '2026-11-20T08:15:00' } }];
+        return [200, { page: 0, page_size: 1000, results, session_id: '1234567890-EXAMPL', status: 'ok', total: 1 }];
+      });
+    const pages = await collect(profiles, config, { fullDay: '2026-11-20', latest: '2026-11-19T10:30:00', since: '2026-11-19T09:30:00' }, NOW);
+    expect(scope.isDone()).toBe(true);
+    expect(bodies[0]?.get('where')).toBe('properties["$last_seen"] >= "2026-11-19T09:30:00"');
+    expect(bodies[0]?.get('page')).toBe('0');
+    expect(pages.at(-1)?.checkpoint).toEqual({ fullDay: '2026-11-20', latest: '2026-11-20T08:15:00', since: '2026-11-20T07:15:00' });
+  });
+
+  it('reads every profile without a where on a new UTC day or without a usable checkpoint', async () => {
+    for (const checkpoint of [{ fullDay: '2026-11-19', latest: '2026-11-19T10:30:00', since: '2026-11-19T09:30:00' }, { since: 'yesterday' }, null]) {
+      let where: string | null = 'unset';
+      const scope = nock(QUERY)
+        .post('/api/query/engage')
+        .query({ project_id: '1' })
+        .reply((_uri, body) => {
+          where = new URLSearchParams(typeof body === 'string' ? body : '').get('where');
+          return [200, { page: 0, page_size: 1000, results: [], session_id: 's', status: 'ok', total: 0 }];
+        });
+      const pages = await collect(profiles, config, checkpoint, NOW);
+      expect(scope.isDone()).toBe(true);
+      expect(where).toBeNull();
+      expect(pages.at(-1)?.checkpoint).toEqual({ fullDay: '2026-11-20', latest: checkpoint && 'latest' in checkpoint ? checkpoint.latest : null, since: checkpoint && 'latest' in checkpoint ? '2026-11-19T09:30:00' : null });
+    }
+  });
+});
+
 describe('day aggregation memory', () => {
   it('holds one bucket per (day, distinct_id, account) however many events arrive', () => {
     const agg = new DayAggregator('account_id');

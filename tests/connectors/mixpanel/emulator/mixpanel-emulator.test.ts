@@ -212,7 +212,12 @@ describe('engage', () => {
   it('upserts profiles through the sandbox write API', async () => {
     await fetch(`${url}/__sandbox/profiles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ $distinct_id: 'u1', $properties: { $email: 'new@acme.example' } }) });
     const one = (await (await engage({ distinct_id: 'u1' })).json()) as { results: Array<{ $properties: Record<string, unknown> }> };
-    expect(one.results[0]?.$properties).toEqual({ $email: 'new@acme.example' });
+    // As for Mixpanel's $set: $last_seen is the time of the update (the emulator's clock)...
+    expect(one.results[0]?.$properties).toEqual({ $email: 'new@acme.example', $last_seen: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/) });
+    // ...unless the update says $ignore_time.
+    await fetch(`${url}/__sandbox/profiles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ $distinct_id: 'u2', $ignore_time: true, $properties: { $email: 'kept@acme.example' } }]) });
+    const two = (await (await engage({ distinct_id: 'u2' })).json()) as { results: Array<{ $properties: Record<string, unknown> }> };
+    expect(two.results[0]?.$properties).toEqual({ $email: 'kept@acme.example' });
   });
 });
 
