@@ -38,7 +38,7 @@ describe('SIGKILL inside a stage, then a second worker takes over', () => {
     await o.spawnWorker();
     await o.waitForRun(runId);
     expectSameOutcome(await o.snapshot(runId), clean());
-  }, 60_000);
+  }, 180_000);
 
   it('mid-score: new plans recorded, no score snapshot or desired value stored yet', async () => {
     const o = await org('crash-score');
@@ -55,7 +55,7 @@ describe('SIGKILL inside a stage, then a second worker takes over', () => {
     await o.spawnWorker();
     await o.waitForRun(runId);
     expectSameOutcome(await o.snapshot(runId), clean());
-  }, 60_000);
+  }, 180_000);
 
   it('a scheduled run killed mid-resolve is continued as the same run, not started again', async () => {
     const o = await org('crash-scheduled');
@@ -79,5 +79,5 @@ describe('SIGKILL inside a stage, then a second worker takes over', () => {
     } finally {
       await queue.close();
     }
-  }, 60_000);
+  }, 180_000);
 });
