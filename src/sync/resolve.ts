@@ -98,6 +98,33 @@ interface Env {
    * kind; used instead of a recount when every stored match is one of them (checked by HLEN).
    */
   tally: { counts: Map<string, number>; records: Map<ResolvableKind, number> } | null;
+  /**
+   * Mixpanel day activities of one run: what an activity resolves to and the lookup keys it
+   * reads, by person and account property (see activityMemoKey). Profiles are resolved before
+   * activities, so within a run the parent an activity reads is the same for every day of a person.
+   */
+  activities: Map<string, ActivityOutcome> | null;
+}
+
+interface ActivityOutcome {
+  match: StoredMatch;
+  text: string;
+  keys: string[];
+}
+
+/** At most this many people's activity outcomes are kept in a run (then the memo starts again). */
+const ACTIVITY_MEMO_MAX = 200_000;
+
+/**
+ * The memo key of an activity: everything its resolution and lookup keys depend on besides the
+ * index and its profile's match (its distinct id and account property; src/identity/index.ts
+ * keysOf). Null for a record the memo must not answer: another kind, or an activity pinned by a
+ * manual rule of its own.
+ */
+function activityMemoKey(env: Env, record: ResolvableRecord | null): string | null {
+  if (env.activities === null || record === null || record.kind !== 'mixpanel.activity') return null;
+  if (env.index.pinnedRecords.size > 0 && env.index.pinnedRecords.has(`${record.kind}:${record.id}`)) return null;
+  return `${record.distinctId}\u0000${record.accountId ?? ''}`;
 }
 
 /** Deferred SADD members of a full run: by lookup key, and by account for the kind being resolved. */
@@ -178,7 +205,10 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   });
   const [recTexts = [], matchTexts = [], depTexts = []] = scanned ? [scanned, ...replies] : replies;
   const records = recTexts.map((t) => (t === null ? null : (JSON.parse(t) as RecordOf<ResolvableKind>)));
-  const parents = await parentsFor(env, records.filter((r): r is ResolvableRecord => r !== null));
+  // Activities of a person already resolved in this run need neither their parent nor the rules.
+  const memoKeys = records.map((r) => activityMemoKey(env, r));
+  const memo = env.activities;
+  const parents = await parentsFor(env, records.filter((r, i): r is ResolvableRecord => r !== null && !memo?.has(memoKeys[i] ?? '')));
 
   // Writes are grouped per key (one HSET of the batch's matches, one SADD per lookup key or
   // account), so a batch costs a few hundred commands, not several per record.
@@ -215,8 +245,18 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
   ids.forEach((id, i) => {
     const record = records[i] ?? null;
     const beforeText = matchTexts[i] ?? null;
-    const after = record === null ? null : toStoredMatch(resolveKeys(env.index, kind, id, keysOf(record, parents), false));
-    const afterText = after === null ? null : JSON.stringify(after);
+    const memoKey = memoKeys[i] ?? null;
+    let outcome = memoKey === null ? undefined : memo?.get(memoKey);
+    if (record !== null && outcome === undefined) {
+      const match = toStoredMatch(resolveKeys(env.index, kind, id, keysOf(record, parents), false));
+      outcome = { match, text: JSON.stringify(match), keys: lookupKeysOf(record) };
+      if (memo && memoKey !== null) {
+        if (memo.size >= ACTIVITY_MEMO_MAX) memo.clear();
+        memo.set(memoKey, outcome);
+      }
+    }
+    const after = record === null ? null : (outcome?.match ?? null);
+    const afterText = outcome?.text ?? null;
     // An unchanged match need not be parsed: it is the one just computed.
     const before = beforeText === afterText ? after : parseMatch(beforeText);
     const ref = `${kind}:${id}`;
@@ -241,7 +281,7 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
       if (after && kind !== 'mixpanel.activity') logLines.push({ id, match: after });
     }
 
-    const newKeys = record === null ? [] : lookupKeysOf(record);
+    const newKeys = outcome?.keys ?? [];
     if (derived) {
       // Indexed when its match is first stored (same MULTI), and again by a full run; the same id always has the same keys.
       if (record !== null && (before === null || env.full)) for (const key of newKeys) addRef(key, ref);
@@ -500,7 +540,7 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   const before = new Map(Object.entries(beforeFlat));
   const changedKeys = changedLookupKeys(before, snapshot);
   const env: Env = {
-    ctx, k, index, full, runId, pending: full ? { refs: new Map(), members: new Map(), count: 0 } : null, tally: full ? { counts: new Map(), records: new Map() } : null,
+    ctx, k, index, full, runId, pending: full ? { refs: new Map(), members: new Map(), count: 0 } : null, activities: new Map(), tally: full ? { counts: new Map(), records: new Map() } : null,
   };
 
   // What changed in the records themselves (their accounts are rescored even if the match stays).
@@ -585,6 +625,6 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
 export async function dropResolved(ctx: SyncContext, kind: RecordKind, ids: string[]): Promise<void> {
   if (!(RESOLVED_KINDS as readonly RecordKind[]).includes(kind) || ids.length === 0) return;
   const empty = buildIdentityIndex({ accounts: [], contacts: [], zendeskOrganizations: [], manualRules: [] });
-  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget', pending: null, tally: null };
+  const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget', pending: null, activities: null, tally: null };
   for (let i = 0; i < ids.length; i += BATCH) await resolveBatch(env, kind as ResolvableKind, ids.slice(i, i + BATCH), new Set());
 }

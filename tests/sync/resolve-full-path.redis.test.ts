@@ -6,16 +6,21 @@
  *   found in Redis and dropped with their index entries and memberships;
  * - the match counts are the tally of the run when every stored match is one it resolved, else a
  *   recount: either way they equal the stored matches;
+ * - an activity's outcome is worked out once per person and account property in a run, and
+ *   every activity still ends with the match the identity rules give it alone (a pinned day, a
+ *   day with another account property, an ambiguous person);
  * - stored matches are parsed once per distinct text, and callers get copies they may change.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CanonicalRecord, RecordKind } from '../../src/contracts/records.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { keys } from '../../src/store/keys.ts';
+import { buildIdentityIndex, resolveAll } from '../../src/identity/index.ts';
+import { saveManualRule } from '../../src/store/manual-rule-store.ts';
 import { parseStoredMatch } from '../../src/store/state-store.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
-import { RESOLVED_KINDS, resolveRun, type ResolveSummary } from '../../src/sync/resolve.ts';
-import { account, activity, profile, ticket, user } from '../identity/fixtures.ts';
+import { RESOLVED_KINDS, resolveRun, toStoredMatch, type ResolveSummary } from '../../src/sync/resolve.ts';
+import { account, activity, contact, profile, rule, ticket, user } from '../identity/fixtures.ts';
 import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
 
 const redis = testRedis();
@@ -157,6 +162,40 @@ describe('full resolve', () => {
     expect(second.changed).toBe(0);
     expect({ ...second, changed: first.changed }).toEqual(first);
     expect(await storedCounts(ctx)).toEqual(counts);
+  });
+});
+
+describe('activities resolved once per person in a run', () => {
+  it('end with the match the identity rules give each of them alone', async () => {
+    const ctx = await org('activity-memo');
+    const list = records();
+    // c1p0: one day pinned by a rule of its own, one day with an account property of another account.
+    const pinned = activity('c1p0', null, '2026-11-05');
+    const otherAccount = activity('c1p0', acc(9), '2026-11-06');
+    // c2p1: a Contact of two accounts (ambiguous), active on many days.
+    list.push(otherAccount, contact('003a', acc(2), 'p1@company2.com'), contact('003b', acc(3), 'p1@company2.com'));
+    await put(ctx, list);
+    const pin = rule({ type: 'pin-record', recordKind: 'mixpanel.activity', recordId: pinned.id, accountId: acc(12) });
+    await saveManualRule(redis, ctx.prefix, pin);
+
+    for (const full of [true, false]) {
+      if (!full) await put(ctx, [{ ...otherAccount, eventCount: 7 }, { ...pinned, eventCount: 8 }]);
+      await resolve(ctx, full);
+      const index = buildIdentityIndex({
+        accounts: await ctx.records.all('salesforce.account'), contacts: await ctx.records.all('salesforce.contact'), zendeskOrganizations: [], manualRules: [pin],
+      });
+      const expected = resolveAll(index, {
+        zendeskOrganizations: [], zendeskUsers: [], zendeskTickets: [], surveyResponses: [],
+        mixpanelProfiles: await ctx.records.all('mixpanel.profile'), mixpanelActivities: await ctx.records.all('mixpanel.activity'),
+      });
+      const stored = await redis.hgetall(keys(ctx.prefix).matches('mixpanel.activity'));
+      expect(Object.keys(stored)).toHaveLength(3001);
+      for (const r of expected.byKind('mixpanel.activity')) expect(stored[r.id], r.id).toBe(JSON.stringify(toStoredMatch(r)));
+      expect(JSON.parse(stored[pinned.id] ?? 'null')).toMatchObject({ a: acc(12) });
+      expect(JSON.parse(stored[otherAccount.id] ?? 'null')).toMatchObject({ a: acc(9) });
+      expect(JSON.parse(stored[activity('c1p0', null, '2026-11-07').id] ?? 'null')).toMatchObject({ a: acc(1) });
+      expect(JSON.parse(stored[activity('c2p1', null, '2026-11-07').id] ?? 'null')).toMatchObject({ a: null, r: 'ambiguous-contact' });
+    }
   });
 });
 
