@@ -13,8 +13,13 @@ import type { ZendeskConfig } from '../config.ts';
 import { mapOrganizations } from '../mappers.ts';
 import { timePageSchema } from '../raw-schemas.ts';
 
-/** At most this many boundary items are remembered in the checkpoint (repeats beyond are harmless upserts). */
-const MAX_BOUNDARY = 200;
+/**
+ * At most this many boundary items are remembered in the checkpoint (about 20 bytes each); beyond
+ * it they are read again by the next run (harmless upserts, but counted as pulled again). A bulk
+ * update touches thousands of organizations in one second: 200 was too few (a 20,000-account
+ * sandbox re-read 202 organizations on every run).
+ */
+const MAX_BOUNDARY = 10_000;
 
 const second = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 

@@ -106,4 +106,16 @@ describe('Zendesk organizations time-based export on the wire', () => {
     const resumed = await collect(stream<'zendesk.organization'>('organizations'), config, pages[0]?.checkpoint ?? null, NOW);
     expect(resumed.flatMap((p) => p.records.map((r) => r.id))).toEqual(['4']);
   });
+
+  it('remembers thousands of items sharing the boundary second (a bulk update), so the next run reads none of them again', async () => {
+    const bulk = Array.from({ length: 3000 }, (_, i) => org(100 + i, '2026-11-10T00:00:00Z'));
+    nock(HOST).get('/api/v2/incremental/organizations.json').query({ start_time: String(NOW_S - 30 * 86400), per_page: '2' })
+      .reply(200, { organizations: bulk, count: bulk.length, end_time: t1, end_of_stream: true });
+    const first = await collect(stream<'zendesk.organization'>('organizations'), config, null, NOW);
+    expect(first.flatMap((p) => p.records)).toHaveLength(3000);
+    nock(HOST).get('/api/v2/incremental/organizations.json').query({ start_time: String(t1), per_page: '2' })
+      .reply(200, { organizations: bulk, count: bulk.length, end_time: t1, end_of_stream: true });
+    const next = await collect(stream<'zendesk.organization'>('organizations'), config, first.at(-1)?.checkpoint ?? null, NOW);
+    expect(next.flatMap((p) => p.records)).toEqual([]);
+  });
 });
