@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
-import type { Stream } from '../../../src/contracts/connector.ts';
+import type { Checkpoint, Stream } from '../../../src/contracts/connector.ts';
 import { mixpanelConnector, mixpanelConfigSchema, type MixpanelConfig } from '../../../connectors/mixpanel/index.ts';
 import { exportBase, queryBase } from '../../../connectors/mixpanel/config.ts';
 import { DayAggregator } from '../../../connectors/mixpanel/day-aggregator.ts';
@@ -182,7 +182,8 @@ describe('Mixpanel engage, incremental', () => {
   });
 
   it('reads every profile without a where on a new UTC day or without a usable checkpoint', async () => {
-    for (const checkpoint of [{ fullDay: '2026-11-19', latest: '2026-11-19T10:30:00', since: '2026-11-19T09:30:00' }, { since: 'yesterday' }, null]) {
+    const checkpoints: Array<Checkpoint | null> = [{ fullDay: '2026-11-19', latest: '2026-11-19T10:30:00', since: '2026-11-19T09:30:00' }, { since: 'yesterday' }, null];
+    for (const checkpoint of checkpoints) {
       let where: string | null = 'unset';
       const scope = nock(QUERY)
         .post('/api/query/engage')
