@@ -14,6 +14,7 @@ import type { SyncContext } from './context.ts';
 import { salesforceConfigSchema } from '../../connectors/salesforce/config.ts';
 import { MAPPING_SETTING, parseMapping } from '../writeback/mapping.ts';
 import { mixpanelConfigSchema } from '../../connectors/mixpanel/config.ts';
+import { fastMixpanelActivity } from '../../connectors/mixpanel/activity-check.ts';
 import { activityRetentionDays } from './activity-retention.ts';
 
 export interface PullSummary {
@@ -100,7 +101,6 @@ async function persistPage(ctx: SyncContext, runId: string, source: SourceId, pa
   // Mixpanel activities, hundreds of thousands a pull, first go through a hand-written check that
   // accepts a record only when the schema would output that very record (property-tested,
   // docs/decisions/0004): no zod copy of each; anything it declines is judged by the schema.
-  const { fastMixpanelActivity } = await import('../../connectors/mixpanel/activity-check.ts');
   const valid: CanonicalRecord[] = [];
   const problems = page.quarantined.map((q) => ({ ...q }));
   for (const record of page.records as CanonicalRecord[]) {
