@@ -143,6 +143,15 @@ export class RunStore {
     );
   }
 
+  /** A stream this run read to its end: a worker that takes the run's pull over skips it. */
+  async markStreamDone(id: string, stream: string): Promise<void> {
+    await this.redis.hset(this.partsKey(id), `d|${stream}`, '1');
+  }
+
+  async streamDone(id: string, stream: string): Promise<boolean> {
+    return (await this.redis.hexists(this.partsKey(id), `d|${stream}`)) === 1;
+  }
+
   private partsKey(id: string): string {
     return `${this.k.run(id)}:parts`;
   }

@@ -61,6 +61,14 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
   const started = Date.now();
   const log = ctx.log.child({ runId, source });
   for (const stream of connector.streams) {
+    const streamId = `${source}:${stream.name}`;
+    // A stream this run already read to its end (the pull was taken over after a crash in a later
+    // stream) is not read again: from its final checkpoint it could only repeat records (Mixpanel
+    // engage re-reads an hour of profiles) and count them twice.
+    if (await ctx.runs.streamDone(runId, streamId)) {
+      log.info({ stream: stream.name }, 'stream already read to its end by this run: skipped');
+      continue;
+    }
     // A full run that was interrupted (a worker killed, the job taken over) resumes from the
     // checkpoint it saved itself instead of starting the whole stream again.
     const resuming = options.full && (await ctx.checkpoints.savedBy(source, stream.name)) === runId;
@@ -69,7 +77,6 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     if (resuming) log.info({ stream: stream.name, checkpoint }, 'full pull resumes from its own checkpoint');
     // A stream read from its beginning counts its records from zero (a pull taken over after a
     // crash may read again what the killed attempt had counted).
-    const streamId = `${source}:${stream.name}`;
     if (checkpoint === null || Object.keys(checkpoint).length === 0) await ctx.runs.restartStreamCount(runId, `records.${source}`, streamId);
     const signal = options.signal;
     for await (const page of stream.pull({ config, checkpoint, full, now: ctx.now(), log: log.child({ stream: stream.name }), ...(signal ? { signal } : {}) })) {
@@ -91,6 +98,7 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
       summary.apiCalls += page.apiCalls;
       if (source === 'salesforce') await ctx.state.addApiCalls(new Date().toISOString().slice(0, 10), page.apiCalls);
     }
+    await ctx.runs.markStreamDone(runId, streamId);
   }
   await ctx.runs.incr(runId, { [`ms.pull.${source}`]: Date.now() - started });
   log.info({ ...summary }, 'pull finished');

@@ -82,4 +82,47 @@ describe('a full pull that is taken over', () => {
       { checkpoint: { page: 3 }, full: false },
     ]);
   });
+
+  it('skips a stream the run already read to its end when the pull is taken over in a later stream', async () => {
+    const reads: string[] = [];
+    let failSecond = true;
+    const connector = defineConnector({
+      id: 'zendesk',
+      title: 'fake',
+      configSchema: z.object({}),
+      check: async () => ({ ok: true, message: 'ok' }),
+      streams: [
+        {
+          name: 'organizations',
+          kind: 'zendesk.organization',
+          // Like Mixpanel engage: from its final checkpoint it repeats records (an overlap window).
+          async *pull(pc): AsyncGenerator<Page<'zendesk.organization'>> {
+            reads.push(`organizations from ${JSON.stringify(pc.checkpoint)}`);
+            const org = { kind: 'zendesk.organization' as const, id: 'o1', name: 'O', domainNames: [], externalId: null, updatedAt: '2026-01-01T00:00:00Z' };
+            yield { kind: 'zendesk.organization', records: [org], quarantined: [], checkpoint: { latest: 1 }, apiCalls: 1 };
+          },
+        },
+        {
+          name: 'users',
+          kind: 'zendesk.user',
+          async *pull(): AsyncGenerator<Page<'zendesk.user'>> {
+            reads.push('users');
+            if (failSecond) throw new Error('worker killed');
+            yield { kind: 'zendesk.user', records: [], quarantined: [], checkpoint: { page: 1 }, apiCalls: 1 };
+          },
+        },
+      ],
+    });
+    const ctx = createSyncContext({ redis, prefix, log: silentLogger(), now: () => new Date('2026-11-01T00:00:00Z'), sources: { zendesk: { connector, config: {} } }, options: { successPlanLookbackDays: 90, writebackBatchSize: 200 } });
+    const run = await ctx.runs.create({ sources: ['zendesk'], full: true, dryRun: false, trigger: 'test' }, new Date());
+    await expect(pullSource(ctx, run.id, 'zendesk', { full: true })).rejects.toThrow('worker killed');
+    failSecond = false;
+    await pullSource(ctx, run.id, 'zendesk', { full: true });
+    expect(reads).toEqual(['organizations from null', 'users', 'users']);
+    expect((await ctx.runs.get(run.id))?.counters['records.zendesk']).toBe(1);
+    // A new run reads it again.
+    const next = await ctx.runs.create({ sources: ['zendesk'], full: false, dryRun: false, trigger: 'test' }, new Date());
+    await pullSource(ctx, next.id, 'zendesk', { full: false });
+    expect(reads.at(-2)).toBe('organizations from {"latest":1}');
+  });
 });
