@@ -7,42 +7,31 @@
  * prunes at the minimum retention (91 days) before every sync, the other never prunes. Every day
  * their desired values and signals must be equal, and the pruned org may hold only retained days.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mixpanelConfigSchema } from '../../connectors/mixpanel/config.ts';
 import { defineConnector, type Page } from '../../src/contracts/connector.ts';
 import type { MixpanelActivity, SalesforceAccount } from '../../src/contracts/records.ts';
 import { activityId } from '../../src/contracts/records.ts';
-import { silentLogger } from '../../src/logging/logger.ts';
 import { createRng } from '../../src/sandbox/emulator-kit/rng.ts';
 import { computeSignals } from '../../src/signals/compute-signals.ts';
 import { dateOfDayNumber, dayNumberOfDate, DAY_MS } from '../../src/signals/time-window.ts';
 import { keys } from '../../src/store/keys.ts';
 import { buildBundles } from '../../src/sync/account-bundles.ts';
 import { firstKeptDay, pruneActivities } from '../../src/sync/activity-retention.ts';
-import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
+import type { SyncContext } from '../../src/sync/context.ts';
 import { pullSource } from '../../src/sync/pull.ts';
 import { resolveRun } from '../../src/sync/resolve.ts';
 import { scoreRun } from '../../src/sync/score.ts';
 import { account } from '../identity/fixtures.ts';
-import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
-
-const redis = testRedis();
-const used: string[] = [];
-afterEach(async () => {
-  for (const p of used.splice(0)) await dropPrefix(redis, p);
-});
-afterAll(() => redis.disconnect());
+import { useTestOrgs } from '../helpers/test-orgs.ts';
 
 const START = Date.parse('2026-06-01T12:00:00Z');
 const REVIEW = 'CS_Success_Plan_Review__c';
+const orgs = useTestOrgs(() => new Date(START));
+const { redis } = orgs;
 
-async function orgOf(label: string, now: () => Date, options: Partial<SyncContext['options']> = {}, sources: SyncContext['sources'] = {}): Promise<SyncContext> {
-  const prefix = uniquePrefix(label);
-  used.push(prefix);
-  const ctx = createSyncContext({ redis, prefix, log: silentLogger(), now, sources, options: { successPlanLookbackDays: 30, writebackBatchSize: 200, ...options } });
-  for (const source of ['mixpanel', 'zendesk', 'surveys']) await ctx.state.setSource(source, { enabled: true, schedule: null, tz: 'UTC' });
-  return ctx;
-}
+const orgOf = (label: string, now: () => Date, options: Partial<SyncContext['options']> = {}, sources: SyncContext['sources'] = {}): Promise<SyncContext> =>
+  orgs.org(label, { now, options, sources, enableSources: true });
 
 // Digits-only 15-character ids: their 18-character form ends in AAA.
 const ACCOUNTS: SalesforceAccount[] = ['a', 'b', 'c', 'd', 'e', 'f'].map((l, i) => account(`00100000000010${i}AAA`, `${l}.example.com`, { licensedSeats: 5 }));

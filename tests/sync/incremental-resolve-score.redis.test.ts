@@ -8,38 +8,27 @@
  * - re-pulling the same window changes nothing;
  * - a 1% change re-resolves exactly the changed records and rescored only their accounts.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CanonicalRecord, RecordKind, SalesforceAccount, SalesforceOpportunity } from '../../src/contracts/records.ts';
 import type { ManualRule } from '../../src/identity/index.ts';
 import { lookupKeysOf } from '../../src/identity/lookup-keys.ts';
-import { silentLogger } from '../../src/logging/logger.ts';
 import { createRng } from '../../src/sandbox/emulator-kit/rng.ts';
 import { keys } from '../../src/store/keys.ts';
 import { loadManualRules, saveManualRule } from '../../src/store/manual-rule-store.ts';
 import { buildBundles } from '../../src/sync/account-bundles.ts';
-import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
+import type { SyncContext } from '../../src/sync/context.ts';
 import { dropResolved, RESOLVED_KINDS, resolveRun } from '../../src/sync/resolve.ts';
 import { scoreRun } from '../../src/sync/score.ts';
 import { account, activity, contact, org, profile, rule, survey, ticket, user } from '../identity/fixtures.ts';
-import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
+import { useTestOrgs } from '../helpers/test-orgs.ts';
 
-const redis = testRedis();
-const used: string[] = [];
-afterEach(async () => {
-  for (const p of used.splice(0)) await dropPrefix(redis, p);
-});
-afterAll(() => redis.disconnect());
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const REVIEW = 'CS_Success_Plan_Review__c';
+const orgs = useTestOrgs(() => NOW);
+const { redis } = orgs;
 
-async function org_(label: string, now: () => Date = () => NOW): Promise<SyncContext> {
-  const prefix = uniquePrefix(label);
-  used.push(prefix);
-  const ctx = createSyncContext({ redis, prefix, log: silentLogger(), now, sources: {}, options: { successPlanLookbackDays: 30, writebackBatchSize: 200 } });
-  for (const source of ['mixpanel', 'zendesk', 'surveys']) await ctx.state.setSource(source, { enabled: true, schedule: null, tz: 'UTC' });
-  return ctx;
-}
+const org_ = (label: string, now: () => Date = () => NOW): Promise<SyncContext> => orgs.org(label, { now, enableSources: true });
 
 async function sync(ctx: SyncContext, full = false): Promise<Record<string, number>> {
   const run = await ctx.runs.create({ sources: [], full, dryRun: false, trigger: 'test' }, NOW);

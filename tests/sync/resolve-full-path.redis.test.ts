@@ -11,33 +11,24 @@
  *   day with another account property, an ambiguous person);
  * - stored matches are parsed once per distinct text, and callers get copies they may change.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CanonicalRecord, RecordKind } from '../../src/contracts/records.ts';
-import { silentLogger } from '../../src/logging/logger.ts';
 import { keys } from '../../src/store/keys.ts';
 import { buildIdentityIndex, resolveAll } from '../../src/identity/index.ts';
 import { saveManualRule } from '../../src/store/manual-rule-store.ts';
 import { parseStoredMatch } from '../../src/store/state-store.ts';
-import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
+import type { SyncContext } from '../../src/sync/context.ts';
 import { RESOLVED_KINDS, resolveRun, toStoredMatch, type ResolveSummary } from '../../src/sync/resolve.ts';
 import { account, activity, contact, profile, rule, ticket, user } from '../identity/fixtures.ts';
-import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
+import { useTestOrgs } from '../helpers/test-orgs.ts';
 
-const redis = testRedis();
-const used: string[] = [];
-afterEach(async () => {
-  for (const p of used.splice(0)) await dropPrefix(redis, p);
-});
-afterAll(() => redis.disconnect());
 
 const NOW = new Date('2026-11-20T12:00:00Z');
+const orgs = useTestOrgs(() => NOW);
+const { redis } = orgs;
 const acc = (i: number): string => `001${String(i).padStart(12, '0')}AAA`;
 
-async function org(label: string): Promise<SyncContext> {
-  const prefix = uniquePrefix(label);
-  used.push(prefix);
-  return createSyncContext({ redis, prefix, log: silentLogger(), now: () => NOW, sources: {}, options: { successPlanLookbackDays: 30, writebackBatchSize: 200 } });
-}
+const org = (label: string): Promise<SyncContext> => orgs.org(label);
 
 /** 30 accounts, 5 people each active on 20 days (3,000 activities: several HSCAN pages), a Zendesk user and ticket each, and people nobody owns. */
 function records(): CanonicalRecord[] {

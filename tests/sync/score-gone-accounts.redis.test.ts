@@ -5,28 +5,17 @@
  * - an Account changed only in the fields Tidemark writes (its own write-back, read back by the
  *   next pull) or its modstamp is not rescored; any other change is.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logging/logger.ts';
-import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
+import { describe, expect, it } from 'vitest';
+import type { SyncContext } from '../../src/sync/context.ts';
 import { resolveRun } from '../../src/sync/resolve.ts';
 import { scoreRun } from '../../src/sync/score.ts';
 import { ACME, BETA, GAMMA, account } from '../identity/fixtures.ts';
-import { dropPrefix, testRedis, uniquePrefix } from '../helpers/redis.ts';
+import { useTestOrgs } from '../helpers/test-orgs.ts';
 
-const redis = testRedis();
-const used: string[] = [];
-afterEach(async () => {
-  for (const p of used.splice(0)) await dropPrefix(redis, p);
-});
-afterAll(() => redis.disconnect());
 
 const NOW = new Date('2026-11-20T12:00:00Z');
-
-async function orgOf(): Promise<SyncContext> {
-  const prefix = uniquePrefix('gone');
-  used.push(prefix);
-  return createSyncContext({ redis, prefix, log: silentLogger(), now: () => NOW, sources: {}, options: { successPlanLookbackDays: 30, writebackBatchSize: 200 } });
-}
+const orgs = useTestOrgs(() => NOW);
+const orgOf = (): Promise<SyncContext> => orgs.org('gone');
 
 async function sync(ctx: SyncContext, full = false): Promise<Record<string, number>> {
   const run = await ctx.runs.create({ sources: [], full, dryRun: false, trigger: 'test' }, NOW);
