@@ -30,6 +30,7 @@ function cliCommand(): { command: string; args: string[] } {
 export function startWorkerProcesses(count: number, log: Logger, cwd = process.cwd()): WorkerProcesses {
   const { command, args } = cliCommand();
   const children: ChildProcess[] = [];
+  let stopping = false;
   for (let i = 0; i < count; i += 1) {
     const child = spawn(command, [...args, 'worker', '--join-sandbox'], { cwd, env: process.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('exit', (code, signal) => {
@@ -37,7 +38,6 @@ export function startWorkerProcesses(count: number, log: Logger, cwd = process.c
     });
     children.push(child);
   }
-  let stopping = false;
   return {
     pids: children.map((c) => c.pid ?? 0),
     async close() {

@@ -144,15 +144,7 @@ export class StateStore {
     } while (cursor !== '0');
   }
 
-  async saveScore(accountId: string, day: string, snapshot: ScoreSnapshot, retentionDays: number): Promise<void> {
-    const key = this.k.scores(accountId);
-    await this.redis.hset(key, day, JSON.stringify(snapshot));
-    const days = (await this.redis.hkeys(key)).sort();
-    const excess = days.length - retentionDays;
-    if (excess > 0) await this.redis.hdel(key, ...days.slice(0, excess));
-  }
-
-  /** saveScore for many accounts in one round trip (plus one per account over the retention). */
+  /** Today's score snapshot of many accounts in one round trip (plus one per account over the retention of `retentionDays` days). */
   async saveScores(day: string, entries: Array<[string, ScoreSnapshot]>, retentionDays: number): Promise<void> {
     if (entries.length === 0) return;
     const p = this.redis.pipeline();
@@ -161,13 +153,14 @@ export class StateStore {
     const over = entries.filter((_, i) => Number(results[2 * i + 1]?.[1] ?? 0) > retentionDays);
     for (const [id] of over) {
       const key = this.k.scores(id);
+      // Oldest days go first (keys are YYYY-MM-DD).
       const days = (await this.redis.hkeys(key)).sort();
       const excess = days.length - retentionDays;
       if (excess > 0) await this.redis.hdel(key, ...days.slice(0, excess));
     }
   }
 
-  /** getScore for many accounts in one round trip (null where none is stored). */
+  /** The score snapshots of many accounts on one day, in one round trip (null where none is stored). */
   async getScores(accountIds: readonly string[], day: string): Promise<Array<ScoreSnapshot | null>> {
     if (accountIds.length === 0) return [];
     const p = this.redis.pipeline();
@@ -178,10 +171,6 @@ export class StateStore {
     });
   }
 
-  async getScore(accountId: string, day: string): Promise<ScoreSnapshot | null> {
-    const text = await this.redis.hget(this.k.scores(accountId), day);
-    return text === null ? null : scoreSnapshotSchema.parse(JSON.parse(text));
-  }
 
   async scoreHistory(accountId: string): Promise<Array<{ day: string } & ScoreSnapshot>> {
     const flat = await this.redis.hgetall(this.k.scores(accountId));

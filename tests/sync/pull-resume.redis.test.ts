@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineConnector, type Checkpoint, type Page } from '../../src/contracts/connector.ts';
+import { defineConnector, type Checkpoint, type Connector, type Page } from '../../src/contracts/connector.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
 import { pullSource } from '../../src/sync/pull.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
@@ -43,6 +43,11 @@ function context(calls: Call[], failAfter: { pages: number }): SyncContext {
       },
     ],
   });
+  return contextWith(connector);
+}
+
+/** The org's context with `connector` as its Zendesk source. */
+function contextWith(connector: Connector<unknown>): SyncContext {
   return createSyncContext({
     redis,
     prefix,
@@ -113,7 +118,7 @@ describe('a full pull that is taken over', () => {
         },
       ],
     });
-    const ctx = createSyncContext({ redis, prefix, log: silentLogger(), now: () => new Date('2026-11-01T00:00:00Z'), sources: { zendesk: { connector, config: {} } }, options: { successPlanLookbackDays: 90, writebackBatchSize: 200 } });
+    const ctx = contextWith(connector);
     const run = await ctx.runs.create({ sources: ['zendesk'], full: true, dryRun: false, trigger: 'test' }, new Date());
     await expect(pullSource(ctx, run.id, 'zendesk', { full: true })).rejects.toThrow('worker killed');
     failSecond = false;
