@@ -11,7 +11,10 @@ export const mixpanelConfigSchema = z.object({
   queryBaseUrl: z.url().optional(),
   /** Event and profile property that carries the Salesforce Account ID. */
   accountIdProperty: z.string().min(1).default('account_id'),
-  /** Complete days re-read on every run, up to and including the last complete day, for late-arriving events. */
+  /**
+   * Complete days re-read for late-arriving events, up to and including the last complete day, on
+   * the first run of each UTC day; later runs that day re-read the last complete day only.
+   */
   lateDataDays: z.number().int().min(0).max(60).default(5),
   /** How far back the first sync reaches. */
   backfillDays: z.number().int().min(1).max(365).default(90),

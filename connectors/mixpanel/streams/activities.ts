@@ -11,17 +11,27 @@ import { fastRawEvent, rawEventSchema } from '../raw-schemas.ts';
 import { DayAggregator, dayNumberOf } from '../day-aggregator.ts';
 
 const DAY_MS = 86_400_000;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const addDays = (day: string, n: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
 /**
- * The days to read this run: the backfill on a first or full sync; else the day after the last
- * complete one, moved back by lateDataDays (those complete days are read again for late events).
+ * The days to read this run: the backfill on a first or full sync; else from the last complete
+ * day on (late events of the last hours of yesterday arrive after midnight), and on the first run
+ * of each UTC day from lateDataDays complete days back (the late-data sweep: events that arrive
+ * days late). An hourly schedule so reads 2 days an hour instead of lateDataDays + 1, and a late
+ * event older than yesterday lands within a day. Every page's checkpoint records today as swept
+ * (a first or full sync covers the window too), so a run taken over mid-sweep goes on from the
+ * last day it landed.
  */
 export function exportRange(config: MixpanelConfig, checkpoint: PullContext<MixpanelConfig>['checkpoint'], full: boolean, now: Date): { from: string; to: string } {
   const to = now.toISOString().slice(0, 10);
   const earliest = addDays(to, -(config.backfillDays - 1));
   const complete = full ? null : checkpoint?.completeThrough;
-  let from = typeof complete === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(complete) ? addDays(complete, 1 - config.lateDataDays) : earliest;
+  let from = earliest;
+  if (typeof complete === 'string' && DAY.test(complete)) {
+    const sweptToday = checkpoint?.lateSweptOn === to;
+    from = addDays(complete, 1 - (sweptToday ? Math.min(1, config.lateDataDays) : config.lateDataDays));
+  }
   if (from < earliest) from = earliest;
   if (from > to) from = to;
   return { from, to };
@@ -77,7 +87,7 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
           quarantined: first ? quarantined : [],
           partition: day,
           // Today is not complete yet: it never moves the checkpoint past yesterday.
-          checkpoint: { completeThrough: day < today ? day : addDays(today, -1) },
+          checkpoint: { completeThrough: day < today ? day : addDays(today, -1), lateSweptOn: today },
           apiCalls: first ? 1 : 0,
         };
         first = false;

@@ -73,6 +73,27 @@ describe('Mixpanel activities', () => {
     expect(exportRange(config, { completeThrough: '2026-11-19' }, true, NOW)).toEqual({ from: '2026-11-17', to: '2026-11-20' });
   });
 
+  it('sweeps the whole late-data window once per UTC day; later runs that day re-read the last complete day', () => {
+    const wide = { ...config, backfillDays: 90 };
+    // First run of the day: yesterday's runs left completeThrough at the day before yesterday.
+    expect(exportRange(wide, { completeThrough: '2026-11-18', lateSweptOn: '2026-11-19' }, false, NOW)).toEqual({ from: '2026-11-14', to: '2026-11-20' });
+    // Swept today already: yesterday and today only.
+    expect(exportRange(wide, { completeThrough: '2026-11-19', lateSweptOn: '2026-11-20' }, false, NOW)).toEqual({ from: '2026-11-19', to: '2026-11-20' });
+    expect(exportRange({ ...wide, lateDataDays: 0 }, { completeThrough: '2026-11-19', lateSweptOn: '2026-11-20' }, false, NOW)).toEqual({ from: '2026-11-20', to: '2026-11-20' });
+    // A sweep taken over after landing 2026-11-16 goes on from there.
+    expect(exportRange(wide, { completeThrough: '2026-11-16', lateSweptOn: '2026-11-20' }, false, NOW)).toEqual({ from: '2026-11-16', to: '2026-11-20' });
+    // --full ignores the mark.
+    expect(exportRange(wide, { completeThrough: '2026-11-19', lateSweptOn: '2026-11-20' }, true, NOW)).toEqual({ from: '2026-08-23', to: '2026-11-20' });
+  });
+
+  it('every page marks today as swept, so the next run that day reads 2 days', async () => {
+    const pages = await collect(activities, config, { completeThrough: '2026-11-19', lateSweptOn: '2026-11-19' }, NOW);
+    expect(pages.map((p) => p.partition)).toEqual(['2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20']);
+    expect(pages.map((p) => p.checkpoint.lateSweptOn)).toEqual(['2026-11-20', '2026-11-20', '2026-11-20', '2026-11-20']);
+    const next = await collect(activities, config, pages.at(-1)?.checkpoint ?? null, NOW);
+    expect(next.map((p) => p.partition)).toEqual(['2026-11-19', '2026-11-20']);
+  });
+
   it('a truncated export body or an auth failure is reported, never half-landed silently', async () => {
     await fetch(`${url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'truncate', count: 1 }) });
     await expect(collect(activities, config, null, NOW)).rejects.toBeInstanceOf(TransientError);
