@@ -1,7 +1,7 @@
 /**
  * Salesforce (jsforce 3.10.16): Accounts with the read fields and the write-back fields Tidemark
- * owns, Contacts, Users, Opportunities (incremental by SystemModstamp with an Id tie-break, via
- * queryAll so deletions and merges arrive), and opportunity line items (in full).
+ * owns, Contacts, Users, Opportunities and opportunity line items, all incremental by
+ * SystemModstamp with an Id tie-break, via queryAll so deletions and merges arrive.
  */
 import { defineConnector } from '../../src/contracts/connector.ts';
 import { errorMessage } from '../../src/contracts/errors.ts';

@@ -17,7 +17,7 @@ defineConnectorContractTests('salesforce', async () => {
     Contact: Array.from({ length: 250 }, (_, i) => ({ Id: sfId('003', i + 1), AccountId: sfId('001', (i % 450) + 1), Email: `c${i}@acct${i}.example`, FirstName: 'C', LastName: `${i}`, SystemModstamp: SF_STAMPS[0] })),
     User: Array.from({ length: 220 }, (_, i) => ({ Id: sfId('005', i + 1), Name: `User ${i}`, Email: `u${i}@vendor.example`, IsActive: true })),
     Opportunity: Array.from({ length: 210 }, (_, i) => ({ Id: sfId('006', i + 1), AccountId: sfId('001', i + 1), Name: `Opp ${i}`, StageName: 'Closed Won', IsClosed: true, IsWon: true, CloseDate: '2026-10-01', Amount: 1000, SystemModstamp: SF_STAMPS[1] })),
-    OpportunityLineItem: [{ Id: sfId('00k', 1), OpportunityId: sfId('006', 1), Name: 'Platform', Quantity: 1, TotalPrice: 1000 }],
+    OpportunityLineItem: Array.from({ length: 230 }, (_, i) => ({ Id: sfId('00k', i + 1), OpportunityId: sfId('006', (i % 210) + 1), Name: 'Platform', Quantity: 1, TotalPrice: 1000, SystemModstamp: SF_STAMPS[i % 2] })),
   });
   const config = salesforceConfigSchema.parse({ loginUrl: sf.url, clientId: 'sandbox', clientSecret: 'sandbox', batchSize: 200 });
   return {
@@ -25,7 +25,7 @@ defineConnectorContractTests('salesforce', async () => {
     config,
     badConfig: { ...config, clientSecret: 'wrong' },
     now: new Date('2026-11-20T12:00:00Z'),
-    streams: ['users', 'accounts', 'contacts', 'opportunities'],
+    streams: ['users', 'accounts', 'contacts', 'opportunities', 'opportunity_line_items'],
     close: () => sf.close(),
   };
 });

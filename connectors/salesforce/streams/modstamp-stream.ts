@@ -22,6 +22,19 @@ export interface ModstampStreamSpec<K extends RecordKind, S extends z.ZodType> {
   required: string[];
   schema: S;
   map: (raw: z.infer<S>, config: SalesforceConfig) => RecordOf<K>;
+  /**
+   * Rows queryAll returns with IsDeleted = true go to the page's deletedIds instead of being
+   * mapped (for kinds whose canonical record has no isDeleted flag): the store drops them.
+   */
+  deletedAsIds?: boolean;
+}
+
+/** A field of the sObject, or a parent's field through a lookup the sObject has (Product2.Name via Product2Id, Foo__r.Name via Foo__c). */
+function selectable(available: ReadonlySet<string>, field: string): boolean {
+  const dot = field.indexOf('.');
+  if (dot < 0) return available.has(field);
+  const relation = field.slice(0, dot);
+  return available.has(relation.endsWith('__r') ? `${relation.slice(0, -3)}__c` : `${relation}Id`);
 }
 
 export function modstampStream<K extends RecordKind, S extends z.ZodType>(spec: ModstampStreamSpec<K, S>): Stream<SalesforceConfig, K> {
@@ -32,13 +45,13 @@ export function modstampStream<K extends RecordKind, S extends z.ZodType>(spec: 
       const session = await openSalesforceConnection(ctx.config, ctx.log, { signal: ctx.signal });
       const available = await fieldNames(session, spec.sobject);
       const wanted = [...new Set(['Id', 'SystemModstamp', ...spec.required, ...spec.fields(ctx.config)])];
-      const missing = wanted.filter((f) => !available.has(f));
+      const missing = wanted.filter((f) => !selectable(available, f));
       const missingRequired = missing.filter((f) => f === 'Id' || f === 'SystemModstamp' || spec.required.includes(f));
       if (missingRequired.length > 0) {
         throw new ConfigError(`${spec.sobject} lacks ${missingRequired.join(', ')} for the integration user: grant read access (permission set Tidemark_Integration)`);
       }
       if (missing.length > 0) ctx.log.warn({ sobject: spec.sobject, missing }, 'fields not in the org are left out of the pull');
-      const select = wanted.filter((f) => available.has(f));
+      const select = wanted.filter((f) => selectable(available, f));
       const saved = ctx.full ? null : ctx.checkpoint;
       const conditions: string[] = [];
       if (saved && typeof saved.modstamp === 'string' && typeof saved.id === 'string') {
@@ -53,18 +66,22 @@ export function modstampStream<K extends RecordKind, S extends z.ZodType>(spec: 
       for await (const page of queryPages(session, soql, `${spec.sobject} pull`, ctx.config.batchSize)) {
         const records: RecordOf<K>[] = [];
         const quarantined: QuarantinedRecord[] = [];
+        const deletedIds: string[] = [];
         for (const raw of page.records) {
-          const parsed = spec.schema.safeParse(raw);
-          if (!parsed.success) {
-            quarantined.push({ sourceId: typeof raw.Id === 'string' ? raw.Id : null, reason: zodReason(parsed.error.issues), raw: rawText(raw) });
-          } else records.push(spec.map(parsed.data, ctx.config));
+          if (spec.deletedAsIds && raw.IsDeleted === true && typeof raw.Id === 'string') deletedIds.push(raw.Id);
+          else {
+            const parsed = spec.schema.safeParse(raw);
+            if (!parsed.success) {
+              quarantined.push({ sourceId: typeof raw.Id === 'string' ? raw.Id : null, reason: zodReason(parsed.error.issues), raw: rawText(raw) });
+            } else records.push(spec.map(parsed.data, ctx.config));
+          }
           if (typeof raw.Id === 'string' && typeof raw.SystemModstamp === 'string' && !Number.isNaN(Date.parse(raw.SystemModstamp.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')))) {
             checkpoint = { modstamp: soqlDateTime(raw.SystemModstamp), id: raw.Id };
           }
         }
         const apiCalls = session.calls() - reported;
         reported += apiCalls;
-        yield { kind: spec.kind, records, quarantined, checkpoint: checkpoint ?? {}, apiCalls };
+        yield { kind: spec.kind, records, quarantined, checkpoint: checkpoint ?? {}, apiCalls, ...(deletedIds.length > 0 ? { deletedIds } : {}) };
       }
     },
   };

@@ -25,12 +25,34 @@ let config: SalesforceConfig;
 const stream = (name: string) => salesforceConnector.streams.find((s) => s.name === name) as Stream<SalesforceConfig, 'salesforce.account'>;
 
 beforeAll(async () => {
-  sf = await startSalesforce({ Account: accounts, User: [{ Id: sfId('005', 1), Name: 'Olivia', Email: 'o@v.com', IsActive: true }], Opportunity: [], OpportunityLineItem: [], Contact: [] });
+  sf = await startSalesforce({
+    Account: accounts,
+    User: [{ Id: sfId('005', 1), Name: 'Olivia', Email: 'o@v.com', IsActive: true }],
+    Opportunity: [],
+    Product2: [{ Id: sfId('01t', 1), Name: 'Analytics Suite' }],
+    OpportunityLineItem: Array.from({ length: 3 }, (_, i) => ({ Id: sfId('00k', i + 1), OpportunityId: sfId('006', 1), Product2Id: sfId('01t', 1), Name: `Line ${i}`, Quantity: i + 1, TotalPrice: 100 * (i + 1), SystemModstamp: stamp(0) })),
+    Contact: [],
+  });
   config = salesforceConfigSchema.parse({ loginUrl: sf.url, clientId: 'sandbox', clientSecret: 'sandbox' });
 });
 afterAll(async () => sf.close());
 
 describe('Salesforce connector', () => {
+  it('reads opportunity line items incrementally: only changes after the checkpoint, deletions as deleted ids, the product name through Product2', async () => {
+    const lineItems = salesforceConnector.streams.find((s) => s.name === 'opportunity_line_items') as Stream<SalesforceConfig, 'salesforce.opportunity_line_item'>;
+    const pages = await collect(lineItems, config);
+    expect(pages.flatMap((p) => p.records).map((r) => [r.id, r.productName, r.quantity])).toEqual([1, 2, 3].map((n) => [sfId('00k', n), 'Analytics Suite', n]));
+    expect(pages.every((p) => p.partition === undefined)).toBe(true);
+    const last = pages.at(-1)?.checkpoint ?? null;
+    expect(last).toMatchObject({ id: sfId('00k', 3) });
+    expect((await collect(lineItems, config, last)).flatMap((p) => [...p.records, ...(p.deletedIds ?? [])])).toEqual([]);
+    await sf.control('POST', '/__sandbox/records/OpportunityLineItem', { Id: sfId('00k', 2), Quantity: 9 });
+    expect((await sf.control('DELETE', `/__sandbox/records/OpportunityLineItem/${sfId('00k', 3)}`)).ok).toBe(true);
+    const changed = await collect(lineItems, config, last);
+    expect(changed.flatMap((p) => p.records).map((r) => [r.id, r.quantity])).toEqual([[sfId('00k', 2), 9]]);
+    expect(changed.flatMap((p) => p.deletedIds ?? [])).toEqual([sfId('00k', 3)]);
+  });
+
   it('pulls every account once across pages with equal timestamps, mapping read and write fields', async () => {
     const pages = await collect(stream('accounts'), config);
     const ids = pages.flatMap((p) => p.records.map((r) => r.id));
