@@ -85,6 +85,17 @@ function prepareOut(dir: string): void {
   mkdirSync(dir, { recursive: true });
 }
 
+/**
+ * Hours (0 to 30 days) a profile's $last_seen lies before the day before the data's latest time,
+ * from its distinct id (no draw from the seeded stream, so the rest of the dataset is unchanged):
+ * profiles were last updated at different times, as in a real project.
+ */
+function lastSeenSpread(distinctId: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < distinctId.length; i += 1) h = Math.imul(h ^ distinctId.charCodeAt(i), 16777619);
+  return ((h >>> 0) % (30 * 24)) * 3_600_000;
+}
+
 export async function generateDataset(input: GenerateOptions): Promise<GenerateSummary> {
   const parsed = optionsSchema.safeParse(input);
   if (!parsed.success) {
@@ -116,7 +127,8 @@ export async function generateDataset(input: GenerateOptions): Promise<GenerateS
 
   /** Timestamps: never later than 5 minutes before now. */
   const clamp = (ms: number): number => Math.min(ms, latestMs);
-  const sfTime = (ms: number): string => new Date(clamp(ms)).toISOString();
+  // Salesforce stamps records to the second (its API shows .000 milliseconds).
+  const sfTime = (ms: number): string => new Date(Math.floor(clamp(ms) / 1000) * 1000).toISOString();
   const zdTime = (ms: number): string => `${new Date(clamp(ms)).toISOString().slice(0, 19)}Z`;
   const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -173,7 +185,7 @@ export async function generateDataset(input: GenerateOptions): Promise<GenerateS
       const unit = 'perSeat' in product ? product.perSeat : product.price;
       amount += quantity * unit;
       seq.lineItem += 1;
-      await put('lineItem', { Id: salesforceId('00k', seq.lineItem), OpportunityId: newBusiness, Product2Id: salesforceId('01t', V.PRODUCTS.indexOf(product) + 1), Name: product.name, Quantity: quantity, UnitPrice: unit, TotalPrice: quantity * unit });
+      await put('lineItem', { Id: salesforceId('00k', seq.lineItem), OpportunityId: newBusiness, Product2Id: salesforceId('01t', V.PRODUCTS.indexOf(product) + 1), Name: product.name, Quantity: quantity, UnitPrice: unit, TotalPrice: quantity * unit, CreatedDate: sfTime(closeWonMs), SystemModstamp: sfTime(closeWonMs) });
     }
     const opportunity = (id: string, fields: Record<string, unknown>): Promise<void> =>
       put('opportunity', { Id: id, AccountId: a.id, Description: null, NextStep: null, CS_Partners__c: null, CS_Business_Challenges__c: null, ...fields });
@@ -289,12 +301,13 @@ export async function generateDataset(input: GenerateOptions): Promise<GenerateS
     const ctx: EventContext = { ...eventCtx, rng };
     const startMs = a.cohort === 'onboarding' ? closeWonMs : -Infinity;
     const breadth = a.cohort === 'healthy' || a.cohort === 'onboarding' ? V.FEATURES.length : V.CORE_FEATURES;
+    const createdMs = clamp(Math.max(startMs, nowMs - 400 * DAY));
     const profile = async (distinctId: string, name: string, mail: Email | null, accountProp: string | null, ordinal: number, eventAccountProp: string | null, trap?: string): Promise<void> => {
       await put('profile', {
         $distinct_id: distinctId,
         $properties: {
           $email: mail?.address ?? null, $name: name, ...(accountProp ? { account_id: accountProp } : {}),
-          $created: new Date(clamp(Math.max(startMs, nowMs - 400 * DAY))).toISOString().slice(0, 19), $last_seen: new Date(latestMs - DAY).toISOString().slice(0, 19),
+          $created: new Date(createdMs).toISOString().slice(0, 19), $last_seen: new Date(Math.max(createdMs, latestMs - DAY - lastSeenSpread(distinctId))).toISOString().slice(0, 19),
           $timezone: `UTC${a.region.utcOffset >= 0 ? '+' : ''}${a.region.utcOffset}`, plan: a.seats && a.seats > 40 ? 'enterprise' : 'business',
         },
       });

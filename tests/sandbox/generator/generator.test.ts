@@ -73,7 +73,7 @@ describe('generateDataset', () => {
       'salesforce/Account.jsonl': ['Id', 'Name', 'Website', 'Industry', 'NumberOfEmployees', 'OwnerId', 'CS_Manager__c', 'CS_Email_Domains__c', 'CS_Licensed_Seats__c', 'CS_Renewal_Date__c', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp'],
       'salesforce/Contact.jsonl': ['Id', 'AccountId', 'FirstName', 'LastName', 'Email', 'Title', 'CreatedDate', 'SystemModstamp'],
       'salesforce/Opportunity.jsonl': ['Id', 'AccountId', 'Name', 'StageName', 'IsClosed', 'IsWon', 'CloseDate', 'Amount', 'Type', 'Description', 'NextStep', 'CS_Partners__c', 'CS_Business_Challenges__c', 'SystemModstamp'],
-      'salesforce/OpportunityLineItem.jsonl': ['Id', 'OpportunityId', 'Product2Id', 'Name', 'Quantity', 'TotalPrice'],
+      'salesforce/OpportunityLineItem.jsonl': ['Id', 'OpportunityId', 'Product2Id', 'Name', 'Quantity', 'TotalPrice', 'CreatedDate', 'SystemModstamp'],
       'salesforce/User.jsonl': ['Id', 'Name', 'Email', 'IsActive'],
       'zendesk/organizations.jsonl': ['id', 'name', 'domain_names', 'external_id', 'tags', 'created_at', 'updated_at'],
       'zendesk/users.jsonl': ['id', 'name', 'email', 'organization_id', 'role', 'external_id', 'active', 'created_at', 'updated_at'],
@@ -119,11 +119,31 @@ describe('generateDataset', () => {
     for (const s of readLines(demo, 'surveys/responses.jsonl')) expect(Number.isInteger(s.score) && Number(s.score) >= 0 && Number(s.score) <= 10).toBe(true);
   });
 
+  it('stamps Salesforce records to the second, as Salesforce does, whatever the milliseconds of now', async () => {
+    // An incremental pull's checkpoint carries no milliseconds (SOQL datetimes cannot): stamps with
+    // milliseconds would be read again by every run.
+    const dir = join(root, 'millis');
+    await generateDataset({ ...DEMO_DATASET, accounts: 5, out: dir, now: new Date('2026-11-20T12:00:00.537Z') });
+    const files: Array<[string, string[]]> = [
+      ['salesforce/Account.jsonl', ['CreatedDate', 'LastModifiedDate', 'SystemModstamp']],
+      ['salesforce/Contact.jsonl', ['CreatedDate', 'SystemModstamp']],
+      ['salesforce/Opportunity.jsonl', ['SystemModstamp']],
+      ['salesforce/OpportunityLineItem.jsonl', ['CreatedDate', 'SystemModstamp']],
+      ['salesforce/User.jsonl', ['CreatedDate', 'SystemModstamp']],
+    ];
+    for (const [file, fields] of files) {
+      const rows = readLines(dir, file);
+      expect(rows.length, file).toBeGreaterThan(0);
+      for (const row of rows) for (const f of fields) expect(String(row[f]), `${file} ${f}`).toMatch(/T\d{2}:\d{2}:\d{2}\.000Z$/);
+    }
+  });
+
   it('stamps no record later than 5 minutes before generatedAt, and spreads tickets over 180 days', () => {
     const stamps: Array<[string, string[]]> = [
       ['salesforce/Account.jsonl', ['CreatedDate', 'LastModifiedDate', 'SystemModstamp']],
       ['salesforce/Contact.jsonl', ['CreatedDate', 'SystemModstamp']],
       ['salesforce/Opportunity.jsonl', ['SystemModstamp']],
+      ['salesforce/OpportunityLineItem.jsonl', ['CreatedDate', 'SystemModstamp']],
       ['salesforce/User.jsonl', ['CreatedDate', 'SystemModstamp']],
       ['zendesk/organizations.jsonl', ['created_at', 'updated_at']],
       ['zendesk/users.jsonl', ['created_at', 'updated_at']],
@@ -133,13 +153,23 @@ describe('generateDataset', () => {
     for (const [file, fields] of stamps) {
       for (const row of readLines(demo, file)) for (const f of fields) expect(Date.parse(String(row[f])), `${file} ${f}`).toBeLessThanOrEqual(LIMIT);
     }
+
     const times = readLines(demo, 'mixpanel/events.jsonl').map((e) => Number((e.properties as { time: number }).time) * 1000);
     expect(Math.max(...times)).toBeLessThanOrEqual(LIMIT);
     expect(Math.min(...times)).toBeGreaterThan(NOW.getTime() - 90 * 86_400_000);
+    const lastSeen = new Set<string>();
     for (const p of readLines(demo, 'mixpanel/profiles.jsonl')) {
-      const seen = (p.$properties as Record<string, unknown>).$last_seen;
-      if (seen) expect(Date.parse(`${String(seen)}Z`)).toBeLessThanOrEqual(LIMIT);
+      const props = p.$properties as Record<string, unknown>;
+      const seen = props.$last_seen;
+      if (seen) {
+        expect(Date.parse(`${String(seen)}Z`)).toBeLessThanOrEqual(LIMIT);
+        expect(String(seen) >= String(props.$created)).toBe(true);
+        lastSeen.add(String(seen));
+      }
     }
+    // Profiles were last updated at different times (an incremental engage read that asks for the
+    // last hour's updates does not get every profile of the dataset).
+    expect(lastSeen.size).toBeGreaterThan(50);
     const created = readLines(demo, 'zendesk/tickets.jsonl').map((t) => (NOW.getTime() - Date.parse(String(t.created_at))) / 86_400_000);
     expect(Math.max(...created)).toBeGreaterThan(120);
     expect(Math.max(...created)).toBeLessThanOrEqual(180);
