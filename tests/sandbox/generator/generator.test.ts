@@ -37,6 +37,15 @@ function validId18(id: string, prefix: string): boolean {
   return id.slice(15) === suffix;
 }
 
+/** Salesforce files and their datetime fields. */
+const SALESFORCE_STAMPS: Array<[string, string[]]> = [
+  ['salesforce/Account.jsonl', ['CreatedDate', 'LastModifiedDate', 'SystemModstamp']],
+  ['salesforce/Contact.jsonl', ['CreatedDate', 'SystemModstamp']],
+  ['salesforce/Opportunity.jsonl', ['SystemModstamp']],
+  ['salesforce/OpportunityLineItem.jsonl', ['CreatedDate', 'SystemModstamp']],
+  ['salesforce/User.jsonl', ['CreatedDate', 'SystemModstamp']],
+];
+
 describe('generateDataset', () => {
   it('generates the 40-account demo with a few thousand events', () => {
     expect(summary.counts.event).toBeGreaterThan(2_000);
@@ -124,14 +133,7 @@ describe('generateDataset', () => {
     // milliseconds would be read again by every run.
     const dir = join(root, 'millis');
     await generateDataset({ ...DEMO_DATASET, accounts: 5, out: dir, now: new Date('2026-11-20T12:00:00.537Z') });
-    const files: Array<[string, string[]]> = [
-      ['salesforce/Account.jsonl', ['CreatedDate', 'LastModifiedDate', 'SystemModstamp']],
-      ['salesforce/Contact.jsonl', ['CreatedDate', 'SystemModstamp']],
-      ['salesforce/Opportunity.jsonl', ['SystemModstamp']],
-      ['salesforce/OpportunityLineItem.jsonl', ['CreatedDate', 'SystemModstamp']],
-      ['salesforce/User.jsonl', ['CreatedDate', 'SystemModstamp']],
-    ];
-    for (const [file, fields] of files) {
+    for (const [file, fields] of SALESFORCE_STAMPS) {
       const rows = readLines(dir, file);
       expect(rows.length, file).toBeGreaterThan(0);
       for (const row of rows) for (const f of fields) expect(String(row[f]), `${file} ${f}`).toMatch(/T\d{2}:\d{2}:\d{2}\.000Z$/);
@@ -140,11 +142,7 @@ describe('generateDataset', () => {
 
   it('stamps no record later than 5 minutes before generatedAt, and spreads tickets over 180 days', () => {
     const stamps: Array<[string, string[]]> = [
-      ['salesforce/Account.jsonl', ['CreatedDate', 'LastModifiedDate', 'SystemModstamp']],
-      ['salesforce/Contact.jsonl', ['CreatedDate', 'SystemModstamp']],
-      ['salesforce/Opportunity.jsonl', ['SystemModstamp']],
-      ['salesforce/OpportunityLineItem.jsonl', ['CreatedDate', 'SystemModstamp']],
-      ['salesforce/User.jsonl', ['CreatedDate', 'SystemModstamp']],
+      ...SALESFORCE_STAMPS,
       ['zendesk/organizations.jsonl', ['created_at', 'updated_at']],
       ['zendesk/users.jsonl', ['created_at', 'updated_at']],
       ['zendesk/tickets.jsonl', ['created_at', 'updated_at']],
