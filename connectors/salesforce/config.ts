@@ -17,6 +17,12 @@ export const salesforceConfigSchema = z
     /** The Account fields Tidemark writes, read back during the pull to diff against. */
     accountWriteFields: z.array(z.string().regex(/^\w+$/)).default([...OWNED_FIELD_NAMES]),
     timeoutMs: z.number().int().min(1000).default(120_000),
+    /**
+     * Minutes of changes read again after a read that came within this long of its latest change:
+     * a transaction that commits late can carry a SystemModstamp earlier than records already read
+     * (Salesforce documents long-running transactions for getUpdated). 0 disables.
+     */
+    lookbackMinutes: z.number().int().min(0).max(1440).default(10),
     /** Records per query batch (Sforce-Query-Options: batchSize; Salesforce may return fewer). */
     batchSize: z.number().int().min(200).max(2000).default(2000),
   })

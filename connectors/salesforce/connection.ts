@@ -27,6 +27,8 @@ interface TokenResult {
 export interface LastResponse {
   status: number;
   retryAfter: string | null;
+  /** The server's Date header: its clock when it answered. */
+  date: string | null;
 }
 
 /** A jsforce Connection plus Tidemark's bookkeeping. */
@@ -186,7 +188,7 @@ export async function openSalesforceConnection(config: SalesforceConfig, log: Lo
     const bounded = Promise.race([pending, deadline]).finally(() => clearTimeout(timer));
     bounded.then(
       (res) => {
-        last = { status: res.statusCode, retryAfter: res.headers['retry-after'] ?? null };
+        last = { status: res.statusCode, retryAfter: res.headers['retry-after'] ?? null, date: res.headers.date ?? null };
       },
       () => {
         last = null;

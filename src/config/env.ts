@@ -57,6 +57,7 @@ export const envSchema = z.object({
   SALESFORCE_PRIVATE_KEY: optionalText,
   SALESFORCE_REFRESH_TOKEN: optionalText,
   SALESFORCE_API_VERSION: z.string().regex(/^\d{2}\.\d$/, 'like 62.0').default('62.0'),
+  SALESFORCE_LOOKBACK_MINUTES: z.coerce.number().int().min(0).max(1440).optional(),
 
   ZENDESK_SUBDOMAIN: optionalText,
   ZENDESK_URL: optionalUrl,

@@ -31,6 +31,7 @@ export function sourcesFromEnv(env: Env): Partial<Record<SourceId, ConfiguredSou
       strip({
         loginUrl: env.SALESFORCE_LOGIN_URL, authFlow: env.SALESFORCE_AUTH_FLOW, clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET,
         username: env.SALESFORCE_USERNAME, privateKey: env.SALESFORCE_PRIVATE_KEY, refreshToken: env.SALESFORCE_REFRESH_TOKEN, apiVersion: env.SALESFORCE_API_VERSION,
+        lookbackMinutes: env.SALESFORCE_LOOKBACK_MINUTES,
       }),
       { loginUrl: 'SALESFORCE_LOGIN_URL', clientId: 'SALESFORCE_CLIENT_ID', clientSecret: 'SALESFORCE_CLIENT_SECRET', username: 'SALESFORCE_USERNAME', privateKey: 'SALESFORCE_PRIVATE_KEY', refreshToken: 'SALESFORCE_REFRESH_TOKEN' },
     );

@@ -130,6 +130,8 @@ export function createEmulatorKit(options: EmulatorKitOptions): EmulatorKit {
   }
 
   app.use((req, res, next) => {
+    // The server's clock is the emulator's (tests move it), as a real server's Date is its own.
+    res.setHeader('Date', clock.date().toUTCString());
     res.on('finish', () => stats.record(String(res.locals.statsLabel ?? `${req.method} (unrouted)`), res.statusCode));
     res.on('close', () => {
       if (!res.writableFinished) stats.record(String(res.locals.statsLabel ?? `${req.method} (unrouted)`), 0);

@@ -7,6 +7,7 @@ import { canonicalRecordSchema } from '../../../src/contracts/records.ts';
 import { silentLogger } from '../../../src/logging/logger.ts';
 import { collect } from '../collect.ts';
 import { sfId, startSalesforce, type RunningSalesforce } from './helpers.ts';
+import { lookbackStart } from '../../../connectors/salesforce/streams/modstamp-stream.ts';
 
 // 4,500 accounts in 3 timestamps: pages of 2,000 end inside a run of equal SystemModstamps.
 const stamp = (i: number): string => ['2026-11-01T00:00:00.000Z', '2026-11-02T00:00:00.000Z', '2026-11-03T00:00:00.000Z'][Math.floor(i / 1500)] as string;
@@ -81,6 +82,39 @@ describe('Salesforce connector', () => {
     const after = await sf.stats();
     const calls = (s: Record<string, Record<string, number>>): number => Object.entries(s).filter(([r]) => !r.includes('oauth2')).reduce((n, [, byStatus]) => n + Object.values(byStatus).reduce((a, b) => a + b, 0), 0);
     expect(calls(after) - calls(before)).toBe(2);
+  });
+
+  it('reads the lookback window again after a read that came soon after its latest change, so a late commit with an earlier SystemModstamp lands', async () => {
+    const accounts = stream('accounts');
+    // A change now: the read that follows comes within the lookback of its latest change.
+    await sf.control('POST', '/__sandbox/records/Account', { Id: sfId('001', 20), Name: 'Recent' });
+    const pages = await collect(accounts, config);
+    const last = pages.at(-1)?.checkpoint ?? null;
+    expect(last).toMatchObject({ complete: true });
+    expect(pages.slice(0, -1).every((p) => p.checkpoint.complete === false)).toBe(true);
+    // A transaction that started two minutes ago commits now: its stamp is before the read's latest change.
+    await sf.control('POST', '/__sandbox/clock', { advanceSeconds: -120 });
+    try {
+      await sf.control('POST', '/__sandbox/records/Account', { Id: sfId('001', 30), Name: 'Committed late' });
+    } finally {
+      await sf.control('POST', '/__sandbox/clock', { reset: true });
+    }
+    const again = (await collect(accounts, config, last)).flatMap((p) => p.records);
+    expect(again.find((r) => r.id === sfId('001', 30))?.name).toBe('Committed late');
+    expect(again.length).toBeLessThan(10); // the window, not the org
+    // Without the lookback the watermark alone skips it.
+    const watermarkOnly = (await collect(accounts, { ...config, lookbackMinutes: 0 }, last)).flatMap((p) => p.records);
+    expect(watermarkOnly.map((r) => r.id)).not.toContain(sfId('001', 30));
+  });
+
+  it('starts a new read at readAt - lookback only after a complete read whose latest change is that recent', () => {
+    const readAt = '2026-11-20T12:00:00.000Z';
+    expect(lookbackStart({ modstamp: '2026-11-20T11:55:00Z', id: 'x', readAt, complete: true }, 10)).toBe('2026-11-20T11:50:00.000Z');
+    expect(lookbackStart({ modstamp: '2026-11-20T11:50:00Z', id: 'x', readAt, complete: true }, 10)).toBe('2026-11-20T11:50:00.000Z');
+    expect(lookbackStart({ modstamp: '2026-11-20T11:49:59Z', id: 'x', readAt, complete: true }, 10)).toBeNull();
+    expect(lookbackStart({ modstamp: '2026-11-20T11:55:00Z', id: 'x', readAt, complete: false }, 10)).toBeNull();
+    expect(lookbackStart({ modstamp: '2026-11-20T11:55:00Z', id: 'x', readAt, complete: true }, 0)).toBeNull();
+    expect(lookbackStart({ modstamp: '2026-11-20T11:55:00Z', id: 'x' }, 10)).toBeNull();
   });
 
   it('pulls deletions through queryAll', async () => {

@@ -79,15 +79,16 @@ describe('Salesforce connector on the wire', () => {
     token(nock(LOGIN));
     const api = nock(INSTANCE, { reqheaders: { authorization: /^Bearer 00Dx/ } });
     api.get(`${BASE}/sobjects/Account/describe`).reply(200, describeBody(ACCOUNT_FIELDS), JSON_UTF8);
-    queryAll(api, { totalSize: 3, done: false, nextRecordsUrl: `${BASE}/query/01gRO0000016PIAYA2-2`, records: [account(1, '2026-11-01T10:00:00.000+0000'), account(2, '2026-11-01T10:00:00.000+0000')] });
+    queryAll(api, { totalSize: 3, done: false, nextRecordsUrl: `${BASE}/query/01gRO0000016PIAYA2-2`, records: [account(1, '2026-11-01T10:00:00.000+0000'), account(2, '2026-11-01T10:00:00.000+0000')] }, 200, { ...JSON_UTF8, Date: 'Mon, 23 Nov 2026 09:15:04 GMT' });
     api.get(`${BASE}/query/01gRO0000016PIAYA2-2`).reply(200, { done: true, totalSize: 3, records: [account(3, '2026-11-02T08:30:15.000+0000')] }, JSON_UTF8);
 
     const pages = await collect(stream<'salesforce.account'>('accounts'), config);
     expect(api.isDone()).toBe(true);
     expect(pages).toHaveLength(2);
+    // readAt: the server's Date header of the read's first answer; complete on the page Salesforce marks done.
     expect(pages.map((p) => p.checkpoint)).toEqual([
-      { modstamp: '2026-11-01T10:00:00Z', id: '001RO0000000002AAA' },
-      { modstamp: '2026-11-02T08:30:15Z', id: '001RO0000000003AAA' },
+      { modstamp: '2026-11-01T10:00:00Z', id: '001RO0000000002AAA', readAt: '2026-11-23T09:15:04.000Z', complete: false },
+      { modstamp: '2026-11-02T08:30:15Z', id: '001RO0000000003AAA', readAt: '2026-11-23T09:15:04.000Z', complete: true },
     ]);
     expect(pages.map((p) => p.apiCalls)).toEqual([2, 1]);
     const [first] = pages[0]?.records ?? [];
@@ -107,6 +108,15 @@ describe('Salesforce connector on the wire', () => {
     expect(soqls[0]).not.toMatch(/\.\d{3}Z/);
     expect(pages[0]?.records.map((r) => r.id)).toEqual(['001RO0000000004AAA']);
     expect(soqlDateTime('2026-11-01T10:00:00.999+0000')).toBe('2026-11-01T10:00:00Z');
+  });
+
+  it('after a complete read that came within the lookback of its latest change, asks for SystemModstamp >= readAt - lookback', async () => {
+    token(nock(LOGIN));
+    const api = nock(INSTANCE);
+    api.get(`${BASE}/sobjects/Account/describe`).reply(200, describeBody(ACCOUNT_FIELDS), JSON_UTF8);
+    queryAll(api, { totalSize: 1, done: true, records: [account(4, '2026-11-23T09:10:00.000+0000')] });
+    await collect(stream<'salesforce.account'>('accounts'), config, { modstamp: '2026-11-23T09:10:00Z', id: '001RO0000000002AAA', readAt: '2026-11-23T09:15:04.000Z', complete: true });
+    expect(soqls[0]).toMatch(/ FROM Account WHERE SystemModstamp >= 2026-11-23T09:05:04Z ORDER BY SystemModstamp ASC, Id ASC$/);
   });
 
   it('first sync with a horizon filters by SystemModstamp from now minus the horizon', async () => {
