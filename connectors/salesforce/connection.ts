@@ -10,7 +10,7 @@
  * hosts bypass the proxy.
  */
 import { createSign } from 'node:crypto';
-import jsforce, { type Connection, type HttpRequest, type HttpRequestOptions } from 'jsforce';
+import type { Connection, HttpRequest, HttpRequestOptions } from 'jsforce';
 import type { Logger } from 'pino';
 import { AuthError, BudgetError, ConfigError, RateLimitError, TidemarkError, TransientError } from '../../src/contracts/errors.ts';
 import { registerSecret } from '../../src/logging/logger.ts';
@@ -158,6 +158,8 @@ export async function openSalesforceConnection(config: SalesforceConfig, log: Lo
   let calls = 0;
   let last: LastResponse | null = null;
   const token = await fetchToken(config, now(), opts.signal);
+  // Loaded on first use: commands that only enqueue runs (`sync`) start without it (about 0.4 s).
+  const { default: jsforce } = await import('jsforce');
   const conn = new jsforce.Connection({
     instanceUrl: token.instance_url,
     accessToken: token.access_token,
