@@ -10,7 +10,7 @@
  * tickets then are reconstructed: a ticket created by then counts when its status is open-like
  * now, or when it is solved or closed now but was updated after then (it was still unresolved).
  */
-import type { SurveyResponse, ZendeskTicket } from '../contracts/records.ts';
+import type { SalesforceContact, SurveyResponse, ZendeskTicket } from '../contracts/records.ts';
 import type { AccountBundle } from './account-bundle.ts';
 import { roundHalfAway } from './rounding.ts';
 import { DAY_MS, dayInWindow, dayNumberOfDate, dayNumberOfInstant, inWindow, parseInstant } from './time-window.ts';
@@ -196,6 +196,15 @@ export function npsSignals(surveys: readonly SurveyResponse[], asOfMs: number, d
 export function licenseUtilization(activeUsers: number | null, seats: number | null): number | null {
   if (activeUsers === null || seats === null || !(seats > 0)) return null;
   return roundHalfAway((activeUsers * 1000) / seats / 10, 1);
+}
+
+/**
+ * Everything computeSignals (and so health and plans) reads of a contact: the score stage
+ * rescores an account for a changed contact only when this changed (keep it in step with the
+ * contact loop below).
+ */
+export function contactScoreInputs(contact: SalesforceContact): unknown[] {
+  return [contact.accountId, contact.isDeleted, contact.createdAt, contact.isDeleted ? contact.modstamp : null];
 }
 
 export function computeSignals(bundle: AccountBundle, asOf: Date): AccountSignals {

@@ -38,8 +38,10 @@ export function keys(prefix: string) {
     members: (accountId: string, kind: RecordKind) => `${prefix}:members:${accountId}:${kind}`,
     /** Hash `<kind>|m|<method>` / `<kind>|r|<reason>` -> count of stored matches. */
     matchCounts: `${prefix}:match-counts`,
-    /** Hash `<kind>:<id>` -> the account (or opportunity, for a line item) a CRM record belonged to when last scored. */
+    /** Hash `<kind>:<id>` -> `<owner>|<fingerprint>`: the account (or opportunity, for a line item) a CRM record belonged to when last scored, and what scoring read of it. */
     crmOwners: `${prefix}:crm-owners`,
+    /** Per owner (account: contacts, opportunities; opportunity: line items): ids of the CRM records `crm-owners` lists under it. */
+    crmMembers: (owner: string, kind: RecordKind) => `${prefix}:crm-members:${owner}:${kind}`,
     /** Hash account -> fingerprint of what scoring reads of it (an Account changed only in Tidemark's own fields is not rescored). */
     accountInputs: `${prefix}:score-inputs`,
     /** Sorted set account -> day number of its latest active day among activities dropped by retention. */

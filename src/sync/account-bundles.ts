@@ -1,9 +1,11 @@
 /**
  * Builds the per-account bundles the pure signal, health and plan functions read (score stage,
  * account view, model preview). The CRM part (accounts, contacts, opportunities, line items,
- * users: O(accounts)) is loaded once; the usage, support and survey records of an account are
- * read through its membership sets (`members:<account>:<kind>`, kept by resolve), so a batch of
- * accounts costs the records of those accounts only.
+ * users: O(accounts)) is loaded once (loadCrm), or, for an incremental score, per batch of
+ * accounts through the owner index the score stage keeps (`crm-members`, loadCrmOf); the usage,
+ * support and survey records of an account are read through its membership sets
+ * (`members:<account>:<kind>`, kept by resolve), so a batch of accounts costs the records of
+ * those accounts only.
  */
 import type {
   MixpanelActivity, RecordKind, RecordOf, SalesforceAccount, SalesforceContact, SalesforceOpportunity, SalesforceOpportunityLineItem, SalesforceUser, SurveyResponse, ZendeskTicket,
@@ -39,26 +41,89 @@ export interface CrmData {
   sources: SourceSwitches;
 }
 
-export async function loadCrm(ctx: SyncContext): Promise<CrmData> {
-  const [accounts, contacts, opportunities, lineItems, users, states] = await Promise.all([
-    ctx.records.all('salesforce.account'),
-    ctx.records.all('salesforce.contact'),
-    ctx.records.all('salesforce.opportunity'),
-    ctx.records.all('salesforce.opportunity_line_item'),
-    ctx.records.all('salesforce.user'),
-    ctx.state.allSources(),
-  ]);
+/** What every bundle shares: the Salesforce users and the source switches. */
+export type CrmBase = Pick<CrmData, 'users' | 'sources'>;
+
+export async function loadCrmBase(ctx: SyncContext): Promise<CrmBase> {
+  const [users, states] = await Promise.all([ctx.records.all('salesforce.user'), ctx.state.allSources()]);
   // A source feeds the counts while it is registered and enabled (a paused or absent source gives null counts).
   const on = (source: 'mixpanel' | 'zendesk' | 'surveys'): boolean => (states[source] ? states[source].enabled : Boolean(ctx.sources[source]));
+  return { users: new Map(users.map((u) => [u.id, u])), sources: { mixpanel: on('mixpanel'), zendesk: on('zendesk'), surveys: on('surveys') } };
+}
+
+function crmOf(base: CrmBase, accounts: SalesforceAccount[], contacts: SalesforceContact[], opportunities: SalesforceOpportunity[], lineItems: SalesforceOpportunityLineItem[]): CrmData {
   return {
     accounts: new Map(accounts.filter((a) => !a.isDeleted).map((a) => [a.id, a])),
     contactsBy: groupBy(contacts, (c) => c.accountId),
     oppsBy: groupBy(opportunities.filter((o) => !o.isDeleted), (o) => o.accountId),
     opportunities: new Map(opportunities.map((o) => [o.id, o])),
     itemsBy: groupBy(lineItems, (li) => li.opportunityId),
-    users: new Map(users.map((u) => [u.id, u])),
-    sources: { mixpanel: on('mixpanel'), zendesk: on('zendesk'), surveys: on('surveys') },
+    ...base,
   };
+}
+
+export async function loadCrm(ctx: SyncContext): Promise<CrmData> {
+  const [accounts, contacts, opportunities, lineItems, base] = await Promise.all([
+    ctx.records.all('salesforce.account'),
+    ctx.records.all('salesforce.contact'),
+    ctx.records.all('salesforce.opportunity'),
+    ctx.records.all('salesforce.opportunity_line_item'),
+    loadCrmBase(ctx),
+  ]);
+  return crmOf(base, accounts, contacts, opportunities, lineItems);
+}
+
+/** The CRM kinds a record of which belongs to an owner: an account's contacts and opportunities, an opportunity's line items. */
+export const OWNED_KINDS = ['salesforce.contact', 'salesforce.opportunity', 'salesforce.opportunity_line_item'] as const satisfies readonly RecordKind[];
+export type OwnedKind = (typeof OWNED_KINDS)[number];
+
+/** What a CRM record belongs to: a contact's or opportunity's account, a line item's opportunity. */
+export function ownerOf(kind: OwnedKind, record: SalesforceContact | SalesforceOpportunity | SalesforceOpportunityLineItem): string | null {
+  if (kind === 'salesforce.opportunity_line_item') return (record as SalesforceOpportunityLineItem).opportunityId;
+  return (record as SalesforceContact | SalesforceOpportunity).accountId;
+}
+
+/** Records of a kind by id, read in slices (ids absent from the store are left out). */
+async function recordsById<K extends RecordKind>(ctx: SyncContext, kind: K, ids: readonly string[]): Promise<RecordOf<K>[]> {
+  const out: RecordOf<K>[] = [];
+  for (let i = 0; i < ids.length; i += 2000) for (const r of await ctx.records.getMany(kind, ids.slice(i, i + 2000))) if (r) out.push(r);
+  return out;
+}
+
+/**
+ * The stored records of `kind` the owner index lists under `owners` and that still name that
+ * owner (one changed since the score stage took its changes is left out here, as loadCrm would
+ * group it under its new owner; the next run takes the change).
+ */
+async function ownedBy<K extends OwnedKind>(ctx: SyncContext, owners: readonly string[], kind: K): Promise<RecordOf<K>[]> {
+  if (owners.length === 0) return [];
+  const k = keys(ctx.prefix);
+  const p = ctx.redis.pipeline();
+  for (const owner of owners) p.smembers(k.crmMembers(owner, kind));
+  const listed = new Map<string, string>();
+  ((await p.exec()) ?? []).forEach(([err, ids], i) => {
+    if (err) throw err;
+    for (const id of ids as string[]) listed.set(id, owners[i] as string);
+  });
+  const records = await recordsById(ctx, kind, [...listed.keys()]);
+  return records.filter((r) => ownerOf(kind, r) === listed.get((r as RecordOf<OwnedKind>).id));
+}
+
+/**
+ * The CRM side of the given accounts only, what loadCrm holds for them: the accounts, their
+ * contacts, opportunities and those opportunities' line items, read through the owner index
+ * (`crm-members`, kept by the score stage in step with `crm-owners`; the stage brings it up to
+ * date before it reads it). `opportunities` holds these accounts' opportunities only.
+ */
+export async function loadCrmOf(ctx: SyncContext, base: CrmBase, accountIds: readonly string[]): Promise<CrmData> {
+  const ids = [...new Set(accountIds)];
+  const [accounts, contacts, opportunities] = await Promise.all([
+    recordsById(ctx, 'salesforce.account', ids),
+    ownedBy(ctx, ids, 'salesforce.contact'),
+    ownedBy(ctx, ids, 'salesforce.opportunity'),
+  ]);
+  const lineItems = await ownedBy(ctx, opportunities.filter((o) => !o.isDeleted).map((o) => o.id), 'salesforce.opportunity_line_item');
+  return crmOf(base, accounts, contacts, opportunities, lineItems);
 }
 
 type MemberKind = 'mixpanel.activity' | 'zendesk.ticket' | 'surveys.response';
