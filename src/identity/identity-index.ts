@@ -82,12 +82,51 @@ function chronological(rules: ManualRule[]): ManualRule[] {
   return [...rules].sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : Date.parse(a.createdAt) - Date.parse(b.createdAt)));
 }
 
-export function buildIdentityIndex(input: {
-  accounts: SalesforceAccount[];
-  contacts: SalesforceContact[];
-  zendeskOrganizations: ZendeskOrganization[];
-  manualRules: ManualRule[];
-}): IdentityIndex {
+/** The Contact fields the index reads. */
+export type ContactInput = Pick<SalesforceContact, 'id' | 'accountId' | 'email' | 'isDeleted'>;
+/** The Zendesk organization fields the index reads. */
+export type OrganizationInput = Pick<ZendeskOrganization, 'id' | 'externalId' | 'domainNames'>;
+
+/**
+ * Told what each input contributed while an index is built (src/identity/identity-state.ts keeps
+ * it to update the index when a few records change): a live account's claimed domain, a Contact's
+ * email with the live account it belongs to, an organization's domains with its account.
+ */
+export interface IndexObserver {
+  accountDomain(accountId: string, domain: string): void;
+  contact(contactId: string, email: string, accountId: string): void;
+  organization(organizationId: string, accountId: string, domains: string[]): void;
+}
+
+/** Whether an account confers ownership of a domain (neither the domain nor the account is excluded). */
+export function ownsDomain(index: IdentityIndex, accountId: string, domain: string): boolean {
+  return !index.excludedDomains.has(domain) && !index.excludedAccounts.has(accountId);
+}
+
+/** The live account a Contact's email belongs to, or null (deleted, no account, not a live one). */
+export function contactAccount(index: IdentityIndex, c: ContactInput): string | null {
+  if (c.isDeleted || !c.accountId) return null;
+  const account = lookupExplicitId(index, c.accountId);
+  return account.status === 'ok' ? account.accountId : null;
+}
+
+/** The live account whose domains an organization confers (its external_id), or null (none, pinned, not a live account). */
+export function organizationAccount(index: IdentityIndex, org: OrganizationInput): string | null {
+  // A pinned organization resolves by its pin, not by its external_id: its domains confer no ownership.
+  if (!org.externalId || index.pinnedOrganizations.has(org.id) || index.pinnedRecords.has(`zendesk.organization:${org.id}`)) return null;
+  const explicit = lookupExplicitId(index, org.externalId);
+  return explicit.status === 'ok' ? explicit.accountId : null;
+}
+
+export function buildIdentityIndex(
+  input: {
+    accounts: Iterable<SalesforceAccount>;
+    contacts: Iterable<ContactInput>;
+    zendeskOrganizations: Iterable<OrganizationInput>;
+    manualRules: ManualRule[];
+  },
+  observer?: IndexObserver,
+): IdentityIndex {
   const rules = chronological(input.manualRules);
   const index: IdentityIndex = {
     accounts: new Map(),
@@ -130,25 +169,29 @@ export function buildIdentityIndex(input: {
   }
 
   const owns = (accountId: string, domain: string | null): void => {
-    if (!domain || index.excludedDomains.has(domain) || index.excludedAccounts.has(accountId)) return;
+    if (!domain || !ownsDomain(index, accountId, domain)) return;
     addOwner(index.domainOwners, domain, accountId);
   };
   for (const [id, a] of index.accounts) {
-    owns(id, registrableDomain(a.website));
-    for (const d of a.emailDomains) owns(id, registrableDomain(d));
+    for (const d of [registrableDomain(a.website), ...a.emailDomains.map((v) => registrableDomain(v))]) {
+      if (d === null) continue;
+      owns(id, d);
+      observer?.accountDomain(id, d);
+    }
   }
   for (const org of input.zendeskOrganizations) {
-    // A pinned organization resolves by its pin, not by its external_id: its domains confer no ownership.
-    if (!org.externalId || index.pinnedOrganizations.has(org.id) || index.pinnedRecords.has(`zendesk.organization:${org.id}`)) continue;
-    const explicit = lookupExplicitId(index, org.externalId);
-    if (explicit.status !== 'ok') continue;
-    for (const d of org.domainNames) owns(explicit.accountId, registrableDomain(d));
+    const accountId = organizationAccount(index, org);
+    if (accountId === null) continue;
+    const domains = org.domainNames.map((d) => registrableDomain(d)).filter((d): d is string => d !== null);
+    for (const d of domains) owns(accountId, d);
+    observer?.organization(org.id, accountId, domains);
   }
   for (const c of input.contacts) {
-    if (c.isDeleted || !c.accountId) continue;
-    const account = lookupExplicitId(index, c.accountId);
-    if (account.status !== 'ok') continue;
-    addOwner(index.contactEmails, normalizeEmail(c.email), account.accountId);
+    const accountId = contactAccount(index, c);
+    const email = accountId === null ? null : normalizeEmail(c.email);
+    if (accountId === null || email === null) continue;
+    addOwner(index.contactEmails, email, accountId);
+    observer?.contact(c.id, email, accountId);
   }
   return index;
 }

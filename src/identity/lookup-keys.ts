@@ -61,6 +61,21 @@ export function activityLookupKeys(id: string): string[] | null {
   return lookupKeysOf(activity);
 }
 
+/** What the index answers for a domain (`d:<domain>`), or undefined when the key is not in the snapshot. */
+export function domainAnswer(index: IdentityIndex, d: string): string | undefined {
+  const owners = index.domainOwners.get(d);
+  const excluded = index.excludedDomains.get(d);
+  const pin = index.pinnedDomains.get(d);
+  if (!owners && !excluded && !pin) return undefined;
+  return JSON.stringify([[...(owners ?? [])].sort(), excluded?.id ?? null, pin ? [pin.id, pinAnswer(index, pin)] : null]);
+}
+
+/** What the index answers for a Contact email (`e:<email>`), or undefined when no live account has a Contact of it. */
+export function emailAnswer(index: IdentityIndex, email: string): string | undefined {
+  const owners = index.contactEmails.get(email);
+  return owners ? JSON.stringify([...owners].sort()) : undefined;
+}
+
 /** Every key the index answers, with its answer (JSON). O(accounts + contacts + organizations + rules). */
 export function identitySnapshot(index: IdentityIndex): Map<string, string> {
   const out = new Map<string, string>();
@@ -71,11 +86,8 @@ export function identitySnapshot(index: IdentityIndex): Map<string, string> {
     out.set(`a:${id}`, JSON.stringify(answer));
   }
   const domains = new Set<string>([...index.domainOwners.keys(), ...index.excludedDomains.keys(), ...index.pinnedDomains.keys()]);
-  for (const d of domains) {
-    const pin = index.pinnedDomains.get(d);
-    out.set(`d:${d}`, JSON.stringify([[...(index.domainOwners.get(d) ?? [])].sort(), index.excludedDomains.get(d)?.id ?? null, pin ? [pin.id, pinAnswer(index, pin)] : null]));
-  }
-  for (const [email, owners] of index.contactEmails) out.set(`e:${email}`, JSON.stringify([...owners].sort()));
+  for (const d of domains) out.set(`d:${d}`, domainAnswer(index, d) as string);
+  for (const email of index.contactEmails.keys()) out.set(`e:${email}`, emailAnswer(index, email) as string);
   for (const [key, rule] of index.pinnedRecords) out.set(`pin:${key}`, JSON.stringify([rule.id, pinAnswer(index, rule)]));
   for (const [orgId, rule] of index.pinnedOrganizations) out.set(`po:${orgId}`, JSON.stringify([rule.id, pinAnswer(index, rule)]));
   return out;

@@ -30,6 +30,17 @@ export function keys(prefix: string) {
     takenAccounts: `${prefix}:taken:accounts`,
     /** The identity index as last resolved: lookup key (d:domain, e:email, a:account, pin:kind:id, po:org) -> outcome. */
     identitySnapshot: `${prefix}:ident:snapshot`,
+    /**
+     * Per kind the identity index reads (Accounts, Contacts, Zendesk organizations): sorted set of
+     * the ids changed, scored by the records version their change produced (written with the change).
+     */
+    identityJournal: (kind: RecordKind) => `${prefix}:ident:journal:${kind}`,
+    /** Journal entries up to this records version may be trimmed: an index cached before it is rebuilt. */
+    identityJournalFloor: `${prefix}:ident:journal-floor`,
+    /** Random token of the records' lineage; deleted by bulk removals, so that every cached index is rebuilt. */
+    identityEpoch: `${prefix}:ident:epoch`,
+    /** Random token written with each save of the identity snapshot. */
+    identitySnapshotGen: `${prefix}:ident:snapshot-gen`,
     /** Per kind: record id -> JSON list of the lookup keys its resolution read. */
     deps: (kind: RecordKind) => `${prefix}:ident:deps:${kind}`,
     /** Reverse index: lookup key (d:, e:, a:, o:org, u:user, p:profile) -> `kind:id` of the records that read it. */

@@ -21,17 +21,20 @@ const INSERTED = 'i'.charCodeAt(0);
 const EQUAL = '='.charCodeAt(0);
 
 /**
- * KEYS: the kind's records hash, its dirty set, the records version, and the partition's set when
- * the page replaces a partition. ARGV: the number n of page ids, the page's JSON texts joined by
- * newlines (in id order), the n page ids (distinct), then the ids the source reports deleted
+ * KEYS: the kind's records hash, its dirty set, the records version, the kind's identity journal
+ * when it has one (ARGV[3] is then 'j'), and the partition's set when the page replaces a
+ * partition. ARGV: the number n of page ids, the page's JSON texts joined by newlines (in id
+ * order), 'j' or '', the n page ids (distinct), then the ids the source reports deleted
  * (distinct). Returns the status of each page id as one string ('i' inserted, 'u' updated, '='
  * unchanged), then the removed ids: those of the deleted ids and of the partition's previous ids
  * absent from the page that were stored before the page landed. The changed and removed ids are
  * added to the dirty set and the version is incremented when anything changed, in the same atomic
- * script as the writes. Variadic commands go in slices of LUA_SLICE arguments (unpack's limit).
+ * script as the writes; the journal gets the changed and removed ids scored by the new version. Variadic commands go in slices of LUA_SLICE arguments (unpack's limit).
  */
 const UPSERT_PAGE = `
-local hash, dirty, version, part = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local hash, dirty, version = KEYS[1], KEYS[2], KEYS[3]
+local journal, part
+if ARGV[3] == 'j' then journal, part = KEYS[4], KEYS[5] else part = KEYS[4] end
 local n = tonumber(ARGV[1])
 local joined = ARGV[2]
 local slice = ${LUA_SLICE} -- even: HSET takes id, text pairs
@@ -41,10 +44,10 @@ local function sliced(cmd, key, list, step)
   end
 end
 local ids = {}
-for i = 1, n do ids[i] = ARGV[2 + i] end
+for i = 1, n do ids[i] = ARGV[3 + i] end
 -- What goes away, judged on the state before this page: the deleted ids, then the partition's old ids not in the page.
 local candidates = {}
-for i = 3 + n, #ARGV do candidates[#candidates + 1] = ARGV[i] end
+for i = 4 + n, #ARGV do candidates[#candidates + 1] = ARGV[i] end
 if part then
   local inPage = {}
   for i = 1, n do inPage[ids[i]] = true end
@@ -92,12 +95,25 @@ end
 sliced('HDEL', hash, gone, slice)
 for i = 1, #gone do changed[#changed + 1] = gone[i] end
 sliced('SADD', dirty, changed, slice)
-if #changed > 0 then redis.call('INCR', version) end
+if #changed > 0 then
+  local v = redis.call('INCR', version)
+  if journal then
+    local scored = {}
+    for i = 1, #changed do scored[#scored + 1] = v; scored[#scored + 1] = changed[i] end
+    sliced('ZADD', journal, scored, slice)
+  end
+end
 local reply = { table.concat(status) }
 for i = 1, #gone do reply[#reply + 1] = gone[i] end
 return reply
 `;
 const UPSERT_PAGE_SHA = createHash('sha1').update(UPSERT_PAGE).digest('hex');
+
+/**
+ * The kinds the identity index is built from: their changes are also journaled (keys
+ * identityJournal), so that a resolve holding the index in memory reads only what changed.
+ */
+export const IDENTITY_INPUT_KINDS: ReadonlySet<RecordKind> = new Set<RecordKind>(['salesforce.account', 'salesforce.contact', 'zendesk.organization']);
 
 export class RecordStore {
   private readonly k: ReturnType<typeof keys>;
@@ -133,10 +149,12 @@ export class RecordStore {
     }
     const deleted = [...new Set(options.deletedIds ?? [])];
     if (ids.length === 0 && deleted.length === 0 && options.partition === undefined) return outcome;
+    const journaled = IDENTITY_INPUT_KINDS.has(kind);
     const scriptKeys = [this.k.records(kind), this.k.dirty(kind), this.k.recordsVersion];
+    if (journaled) scriptKeys.push(this.k.identityJournal(kind));
     if (options.partition !== undefined) scriptKeys.push(this.k.partition(kind, options.partition));
     // JSON.stringify never writes a raw newline (it escapes control characters): the texts go as one argument.
-    const args = [String(scriptKeys.length), ...scriptKeys, String(ids.length), texts.join('\n')].concat(ids, deleted);
+    const args = [String(scriptKeys.length), ...scriptKeys, String(ids.length), texts.join('\n'), journaled ? 'j' : ''].concat(ids, deleted);
     const reply = (await this.runScript(args)) as [string, ...string[]];
     const status = reply[0];
     for (let i = 0; i < ids.length; i += 1) {
@@ -190,7 +208,10 @@ export class RecordStore {
     return out;
   }
 
-  /** Removes every record of a kind; the ids are marked dirty so resolve and score drop what they derived. */
+  /**
+   * Removes every record of a kind; the ids are marked dirty so resolve and score drop what they
+   * derived, and the identity epoch is dropped so that no cached identity index outlives them.
+   */
   async removeAll(kind: RecordKind): Promise<void> {
     const key = this.k.records(kind);
     let cursor = '0';
@@ -198,9 +219,9 @@ export class RecordStore {
       const [next, flat] = await this.redis.hscan(key, cursor, 'COUNT', 2000);
       cursor = next;
       const ids = flat.filter((_, i) => i % 2 === 0);
-      if (ids.length > 0) await this.redis.multi().sadd(this.k.dirty(kind), ...ids).hdel(key, ...ids).exec();
+      if (ids.length > 0) await this.redis.multi().sadd(this.k.dirty(kind), ...ids).hdel(key, ...ids).del(this.k.identityEpoch).exec();
     } while (cursor !== '0');
-    await this.redis.multi().del(key).incr(this.k.recordsVersion).exec();
+    await this.redis.multi().del(key, this.k.identityEpoch).incr(this.k.recordsVersion).exec();
   }
 
   /** Several records of a kind by id (null where absent), in one round trip. */

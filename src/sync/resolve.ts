@@ -3,9 +3,10 @@
  * section 2) with the rules of src/identity, store each match with its method or the reason it
  * is unmatched, and log the records whose resolution changed.
  *
- * Incremental (the default): the identity index is rebuilt from the CRM data only (accounts,
- * contacts, Zendesk organizations, manual rules) and compared with the snapshot of the last
- * resolve (src/identity/lookup-keys.ts). Re-resolved are exactly: the records changed since the
+ * Incremental (the default): the identity index is brought up to date with the CRM data only
+ * (accounts, contacts, Zendesk organizations, manual rules; held in memory between runs and
+ * updated with the records changed since, src/sync/identity-cache.ts) and compared with the
+ * snapshot of the last resolve (src/identity/lookup-keys.ts). Re-resolved are exactly: the records changed since the
  * last resolve (the record store's dirty sets), the records that read a lookup key whose answer
  * changed (reverse indexes `ident:refs:<key>`), and the children of records whose match changed
  * (organization -> users and tickets, user -> tickets, profile -> activities). Full (`sync
@@ -15,19 +16,20 @@
  * Crash safety: the dirty ids are moved into `taken:<kind>` (merged with what a crashed try left
  * there); children are added to `taken:<child kind>` in the same MULTI that saves their
  * parent's new match; the snapshot is saved and the taken sets dropped only after every match is
- * saved. A re-run after a crash at any point therefore re-resolves at least what is left.
+ * saved (with its token, after which the in-memory index is kept for the next run). A re-run after
+ * a crash at any point therefore re-resolves at least what is left.
  */
 import { z } from 'zod';
 import type { RecordKind, RecordOf } from '../contracts/records.ts';
 import {
   buildIdentityIndex, keysOf, METHODS, NO_PARENTS, resolveKeys, UNMATCHED_REASONS, type IdentityIndex, type Parents, type Resolution, type ResolvableKind, type ResolvableRecord,
 } from '../identity/index.ts';
-import { activityLookupKeys, changedLookupKeys, identitySnapshot, lookupKeysOf } from '../identity/lookup-keys.ts';
+import { activityLookupKeys, lookupKeysOf } from '../identity/lookup-keys.ts';
 import { CHUNK, inChunks } from '../store/chunks.ts';
 import { keys, type Keys } from '../store/keys.ts';
 import { parseStoredMatch, type StoredMatch } from '../store/state-store.ts';
-import { loadManualRules } from '../store/manual-rule-store.ts';
 import type { SyncContext } from './context.ts';
+import { identityForRun } from './identity-cache.ts';
 import { markStageDone, stageInputs, unchangedSummary } from './stage-inputs.ts';
 
 export const RESOLVED_KINDS = [
@@ -528,17 +530,9 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
   for (const kind of RESOLVED_KINDS) take.sunionstore(k.taken(kind), k.taken(kind), k.dirty(kind)).del(k.dirty(kind));
   await take.exec();
 
-  const [accounts, contacts, zendeskOrganizations, manualRules, beforeFlat] = await Promise.all([
-    ctx.records.all('salesforce.account'),
-    ctx.records.all('salesforce.contact'),
-    ctx.records.all('zendesk.organization'),
-    loadManualRules(ctx.redis, ctx.prefix),
-    ctx.redis.hgetall(k.identitySnapshot),
-  ]);
-  const index = buildIdentityIndex({ accounts, contacts, zendeskOrganizations, manualRules });
-  const snapshot = identitySnapshot(index);
-  const before = new Map(Object.entries(beforeFlat));
-  const changedKeys = changedLookupKeys(before, snapshot);
+  // The index from the CRM data and the snapshot keys whose answer changed (src/sync/identity-cache.ts).
+  const identity = await identityForRun(ctx, k, full);
+  const { index, snapshot, changedKeys } = identity;
   const env: Env = {
     ctx, k, index, full, runId, pending: full ? { refs: new Map(), members: new Map(), count: 0 } : null, activities: new Map(), tally: full ? { counts: new Map(), records: new Map() } : null,
   };
@@ -604,9 +598,11 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
     if (v !== undefined) flat.push(key, v);
   }
   inChunks(flat, 2 * CHUNK, (slice) => done.hset(k.identitySnapshot, ...slice));
+  identity.saveToken(done);
   if (full) done.hset(k.settings, 'resolve:format', RESOLVE_FORMAT, 'score:full-requested', '1');
   for (const kind of RESOLVED_KINDS) done.del(k.taken(kind));
   await done.exec();
+  await identity.keep();
 
   const summary = await summaryFromCounts(env, changed, processed);
   const counters: Record<string, number> = {

@@ -33,7 +33,7 @@ export async function forgetCommand(argv: string[], io: CliIO): Promise<number> 
         const gone: string[] = [];
         for (let i = 0; i < flat.length; i += 2) if (mentions(flat[i + 1] as string, email)) gone.push(flat[i] as string);
         if (gone.length > 0) {
-          await redis.multi().hdel(k.records(kind), ...gone).sadd(k.dirty(kind), ...gone).incr(k.recordsVersion).exec();
+          await redis.multi().hdel(k.records(kind), ...gone).sadd(k.dirty(kind), ...gone).del(k.identityEpoch).incr(k.recordsVersion).exec();
           // Their matches, lookup keys and account membership go now; their accounts are rescored by the next score.
           await dropResolved(ctx, kind, gone);
           removed[kind] = (removed[kind] ?? 0) + gone.length;
