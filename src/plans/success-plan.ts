@@ -63,6 +63,18 @@ export interface SuccessPlan {
   fields: SuccessPlanFields;
 }
 
+/**
+ * Everything scoring reads of an opportunity: the plan reads only the latest live Closed Won one
+ * (latestClosedWon), and all of its fields but the modstamp; of any other, that it is not one.
+ * The score stage rescores an account for a changed opportunity only when this changed (keep it
+ * in step with latestClosedWon and the plan text).
+ */
+export function opportunityScoreInputs(opportunity: SalesforceOpportunity): unknown {
+  if (!opportunity.isWon || opportunity.isDeleted) return [opportunity.accountId, opportunity.isWon, opportunity.isDeleted];
+  const { modstamp: _modstamp, ...read } = opportunity;
+  return read;
+}
+
 /** The latest Closed Won opportunity with a CloseDate on or before `today` (ties: greatest id). */
 export function latestClosedWon(opportunities: readonly SalesforceOpportunity[], today: number): { opportunity: SalesforceOpportunity; closeDay: number } | null {
   let best: { opportunity: SalesforceOpportunity; closeDay: number } | null = null;

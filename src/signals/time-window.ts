@@ -19,9 +19,26 @@ export function parseInstant(value: string | null | undefined): number {
   return value ? Date.parse(value) : Number.NaN;
 }
 
+/**
+ * Day numbers of the texts seen (activity days repeat over every record of the day: the signals
+ * of a run ask for a few hundred distinct texts hundreds of thousands of times); bounded.
+ */
+const dayNumbers = new Map<string, number>();
+const DAY_NUMBERS_MAX = 10_000;
+
 /** Days since the epoch of a UTC date `YYYY-MM-DD` (or the date part of an ISO timestamp); NaN when invalid. */
 export function dayNumberOfDate(value: string | null | undefined): number {
   if (!value) return Number.NaN;
+  let day = dayNumbers.get(value);
+  if (day === undefined) {
+    day = parseDayNumber(value);
+    if (dayNumbers.size >= DAY_NUMBERS_MAX) dayNumbers.clear();
+    dayNumbers.set(value, day);
+  }
+  return day;
+}
+
+function parseDayNumber(value: string): number {
   const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
   if (!match) return Number.NaN;
   const ms = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));

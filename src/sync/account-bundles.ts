@@ -137,23 +137,21 @@ async function membersOf<K extends MemberKind>(ctx: SyncContext, accountIds: rea
     if (err) throw err;
     return (ids as string[]).sort();
   });
+  // Every slice is asked for at once (one pipeline on the connection); records come back in the order of `all`.
   const all = sets.flat();
-  const byId = new Map<string, RecordOf<K>>();
-  for (let i = 0; i < all.length; i += 2000) {
-    const slice = all.slice(i, i + 2000);
-    const records = await ctx.records.getMany(kind as RecordKind, slice);
-    slice.forEach((id, j) => {
-      const r = records[j];
-      if (r) byId.set(id, r as RecordOf<K>);
-    });
-  }
+  const slices: Array<Promise<Array<RecordOf<K> | null>>> = [];
+  for (let i = 0; i < all.length; i += 2000) slices.push(ctx.records.getMany(kind, all.slice(i, i + 2000)) as Promise<Array<RecordOf<K> | null>>);
+  const records = (await Promise.all(slices)).flat();
   const out = new Map<string, RecordOf<K>[]>();
+  let at = 0;
   accountIds.forEach((accountId, i) => {
     const list: RecordOf<K>[] = [];
-    for (const id of sets[i] ?? []) {
-      const r = byId.get(id);
+    const n = sets[i]?.length ?? 0;
+    for (let j = at; j < at + n; j += 1) {
+      const r = records[j];
       if (r) list.push(r);
     }
+    at += n;
     out.set(accountId, list);
   });
   return out;

@@ -26,10 +26,10 @@ import { createHash } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import type { RecordKind, RecordOf, SalesforceAccount, SalesforceContact, SalesforceOpportunity } from '../contracts/records.ts';
 import { contactScoreInputs } from '../signals/compute-signals.ts';
+import { buildSuccessPlan, opportunityScoreInputs } from '../plans/success-plan.ts';
 import { stopIfLockLost } from '../contracts/errors.ts';
 import { computeAccountHealth } from '../health/account-health.ts';
 import { defaultHealthModel } from '../health/model.ts';
-import { buildSuccessPlan } from '../plans/success-plan.ts';
 import { CHUNK, inChunks } from '../store/chunks.ts';
 import { keys } from '../store/keys.ts';
 import type { DesiredValues, ScoreSnapshot } from '../store/state-store.ts';
@@ -68,17 +68,15 @@ function accountFingerprints(accounts: readonly SalesforceAccount[]): string[] {
 
 /**
  * What scoring reads of a CRM record an account owns, hashed: a contact's creation, deletion and
- * owner (contactScoreInputs), an opportunity's fields but its modstamp, a line item whole. A
- * record changed in nothing else (a contact's title or name, any record's modstamp) marks no
- * account.
+ * owner (contactScoreInputs), a live Closed Won opportunity's fields but its modstamp and of any
+ * other opportunity only that it is not one (opportunityScoreInputs), a line item whole. A record
+ * changed in nothing else (a contact's name, an open opportunity's next step, any modstamp) marks
+ * no account.
  */
 function ownedInputsOf(kind: OwnedKind, record: RecordOf<OwnedKind>): string {
   let view: unknown = record;
   if (kind === 'salesforce.contact') view = contactScoreInputs(record as SalesforceContact);
-  else if (kind === 'salesforce.opportunity') {
-    const { modstamp: _modstamp, ...rest } = record as SalesforceOpportunity;
-    view = rest;
-  }
+  else if (kind === 'salesforce.opportunity') view = opportunityScoreInputs(record as SalesforceOpportunity);
   return createHash('sha1').update(JSON.stringify(view)).digest('base64url').slice(0, 16);
 }
 
@@ -255,14 +253,27 @@ export async function scoreRun(ctx: SyncContext, runId: string, signal?: AbortSi
 
   const dayThen = new Date(now.getTime() - 30 * DAY_MS).toISOString().slice(0, 10);
   let plans = 0;
-  for (let i = 0; i < targets.length; i += BATCH) {
-    stopIfLockLost(signal);
-    const desired: Array<[string, DesiredValues]> = [];
-    const snapshots: Array<[string, ScoreSnapshot]> = [];
-    const batch = targets.slice(i, i + BATCH);
+  // What a batch reads (its accounts only: no batch writes what another one reads).
+  const read = async (batch: string[]) => {
     const bundles = await bundlesFor(ctx, crm ?? (await loadCrmOf(ctx, base, batch)), batch);
     const ids = bundles.map((b) => b.account.id);
     const [storedThen, previousOpps] = await Promise.all([ctx.state.getScores(ids, dayThen), ctx.state.getPlanOpportunities(ids, runId)]);
+    return { bundles, storedThen, previousOpps };
+  };
+  // The next batch's reads are sent before the current batch is computed, so Redis serves them meanwhile.
+  const prefetch = (from: number): ReturnType<typeof read> | null => {
+    if (from >= targets.length) return null;
+    const p = read(targets.slice(from, from + BATCH));
+    p.catch(() => undefined); // awaited with the next batch; never an unhandled rejection meanwhile
+    return p;
+  };
+  let next = prefetch(0);
+  for (let i = 0; next !== null; i += BATCH) {
+    stopIfLockLost(signal);
+    const desired: Array<[string, DesiredValues]> = [];
+    const snapshots: Array<[string, ScoreSnapshot]> = [];
+    const { bundles, storedThen, previousOpps } = await next;
+    next = prefetch(i + BATCH);
     for (const [j, bundle] of bundles.entries()) {
       const { account } = bundle;
       const health = computeAccountHealth(bundle, now, model, storedThen[j]?.score ?? null);

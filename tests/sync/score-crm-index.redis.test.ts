@@ -7,7 +7,8 @@
  *   in a fresh org, and the index lists exactly the stored records under their owners (a stale
  *   index would give an account a contact or line item it no longer owns, or miss one);
  * - a contact changed only in what scoring does not read (name, email, modstamp) rescored no
- *   account; a change of its creation, deletion or account did;
+ *   account; a change of its creation, deletion or account did; an opportunity changed rescored
+ *   its account only when it is or was a live Closed Won one (the plan reads no other);
  * - a full score rebuilds the index: a stray member and a missing one are gone.
  */
 import { describe, expect, it } from 'vitest';
@@ -98,6 +99,10 @@ describe('the owner index of the incremental score', () => {
       async (s) => ctx.records.upsert('salesforce.opportunity', [{ ...(await some('salesforce.opportunity')), accountId: pick(accounts), modstamp: stamp(s) } as SalesforceOpportunity]),
       async (s) => ctx.records.upsert('salesforce.opportunity', [{ ...(await some('salesforce.opportunity')), nextStep: `step ${s}`, closeDate: '2026-11-01' } as SalesforceOpportunity]),
       async (s) => ctx.records.upsert('salesforce.opportunity', [opportunity(`006n${s}`, pick(accounts), { closeDate: '2026-11-05' })]),
+      async (s) => {
+        const o = await some('salesforce.opportunity');
+        return ctx.records.upsert('salesforce.opportunity', [{ ...o, isWon: !o.isWon, stageName: o.isWon ? 'Negotiation' : 'Closed Won', nextStep: `won ${s}` }]);
+      },
       async () => ctx.records.upsert('salesforce.opportunity', [], { deletedIds: [(await some('salesforce.opportunity')).id] }),
       async () => ctx.records.upsert('salesforce.opportunity_line_item', [{ ...(await some('salesforce.opportunity_line_item')), opportunityId: (await some('salesforce.opportunity')).id }]),
       async (s) => ctx.records.upsert('salesforce.opportunity_line_item', [lineItem(`00kn${s}`, (await some('salesforce.opportunity')).id, 7 * s)]),
@@ -131,6 +136,25 @@ describe('the owner index of the incremental score', () => {
     expect(await score(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 1 });
     await ctx.records.upsert('salesforce.contact', [{ ...c, accountId: b }]);
     expect(await score(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 2 });
+    expect(await desired(ctx)).toEqual(await fromScratch(ctx));
+  });
+
+  it('rescored an account for a changed opportunity only when it is or was its live Closed Won one', async () => {
+    const ctx = await orgs.org('crm-opps', { enableSources: true });
+    const a = acc(1);
+    const open = opportunity('006open', a, { isWon: false, isClosed: false, stageName: 'Negotiation' });
+    const won = opportunity('006won', a);
+    await ctx.records.upsert('salesforce.account', [account(a, null)]);
+    await ctx.records.upsert('salesforce.opportunity', [open, won]);
+    await score(ctx, true);
+    await ctx.records.upsert('salesforce.opportunity', [{ ...open, nextStep: 'call back', amount: 5, modstamp: '2026-11-19T00:00:00Z' }]);
+    expect(await score(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 0 });
+    await ctx.records.upsert('salesforce.opportunity', [{ ...won, modstamp: '2026-11-19T00:00:00Z' }]);
+    expect(await score(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 0 });
+    await ctx.records.upsert('salesforce.opportunity', [{ ...won, nextStep: 'kick-off' }]);
+    expect(await score(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 1 });
+    await ctx.records.upsert('salesforce.opportunity', [{ ...open, nextStep: 'call back', amount: 5, isWon: true, isClosed: true, closeDate: '2026-11-10' }]);
+    expect(await score(ctx)).toMatchObject({ 'score.full': 0, 'score.rescored': 1 });
     expect(await desired(ctx)).toEqual(await fromScratch(ctx));
   });
 
