@@ -87,13 +87,14 @@ describe('console: the admin path', () => {
   }, 120_000);
 
   it("opens a failed or quarantined record's log", async () => {
-    await page.goto(`${sandbox.urls.api}/#/logs?status=quarantined`);
-    let rows = await page.locator('a.open-log').count();
-    if (rows === 0) {
-      await page.goto(`${sandbox.urls.api}/#/logs?status=unmatched`);
-      await page.waitForSelector('#log-filter');
-      rows = await page.locator('a.open-log').count();
-    }
+    // The view renders the filter and the rows together once the API answers: wait for the render of this status.
+    const logsOf = async (status: string): Promise<number> => {
+      await page.goto(`${sandbox.urls.api}/#/logs?status=${status}`);
+      await page.waitForFunction(`document.querySelector('#log-filter select[name=status]')?.value === ${JSON.stringify(status)}`);
+      return page.locator('a.open-log').count();
+    };
+    let rows = await logsOf('quarantined');
+    if (rows === 0) rows = await logsOf('unmatched');
     expect(rows).toBeGreaterThan(0);
     await page.locator('a.open-log').first().click();
     await page.waitForSelector('#log-entry pre');
