@@ -90,7 +90,7 @@ describe('console: the admin path', () => {
     // The view renders the filter and the rows together once the API answers: wait for the render of this status.
     const logsOf = async (status: string): Promise<number> => {
       await page.goto(`${sandbox.urls.api}/#/logs?status=${status}`);
-      await page.waitForFunction(`document.querySelector('#log-filter select[name=status]')?.value === ${JSON.stringify(status)}`);
+      await page.locator(`#log-filter select[name=status] option[value="${status}"]:checked`).waitFor({ state: 'attached' });
       return page.locator('a.open-log').count();
     };
     let rows = await logsOf('quarantined');
