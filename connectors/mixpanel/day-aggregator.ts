@@ -49,14 +49,6 @@ interface PersonDay {
 
 const dayNames = new Map<number, string>();
 
-/**
- * The same text in a string of its own, for the strings the aggregator keeps (distinct_id,
- * account id, event name): the scanner's fields are slices of a decoded export chunk, and V8
- * shares the characters of a slice of 13 or more with its parent, so a kept slice would keep the
- * whole chunk (256 KB) alive. Short strings are copies already.
- */
-const detached = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
-
 /** The UTC day name of a day number, formatted once per day. */
 export function dayName(dayNumber: number): string {
   let name = dayNames.get(dayNumber);
@@ -94,20 +86,8 @@ export class DayAggregator {
    * event name. `day` is its UTC day number (dayNumberOf(properties.time)).
    */
   addRaw(event: string, properties: Record<string, unknown>, day: number): void {
+    const time = properties.time as number;
     const distinctId = distinctIdOf(properties);
-    const insertId = insertIdOf(properties);
-    const name = this.accountIdProperty;
-    // The schema's normalized fields, when the account property is one of them.
-    const account = name === 'distinct_id' ? distinctId : name === '$insert_id' ? insertId : properties[name];
-    this.addFields(event, properties.time as number, distinctId, insertId, typeof account === 'string' ? account : null, day);
-  }
-
-  /**
-   * Adds one event given as the fields addRaw reads from its properties: time, distinct_id and
-   * $insert_id as the schema outputs them, and the account property's value when it is a string
-   * (else null). The event scanner (event-scanner.ts) hands them over without a parsed object.
-   */
-  addFields(event: string, time: number, distinctId: string, insertId: string | null, account: string | null, day: number): void {
     let state = this.days.get(day);
     if (!state) {
       state = { persons: new Map(), seen: new SeenEvents() };
@@ -115,19 +95,18 @@ export class DayAggregator {
     }
     let person = state.persons.get(distinctId);
     if (!person) {
-      const kept = detached(distinctId);
-      person = { index: this.personDays, distinctId: kept, buckets: [] };
+      person = { index: this.personDays, distinctId, buckets: [] };
       this.personDays += 1;
-      state.persons.set(kept, person);
+      state.persons.set(distinctId, person);
     }
+    const insertId = insertIdOf(properties);
     const name = this.nameId(event);
     if (insertId !== null && !state.seen.add(person.index, name, time, insertId)) {
       this.duplicates += 1;
       return;
     }
     this.events += 1;
-    const trimmed = account === null ? '' : account.trim();
-    const accountId = trimmed === '' ? null : trimmed;
+    const accountId = this.accountOf(properties, distinctId, insertId);
     let bucket: Bucket | undefined;
     for (const b of person.buckets) {
       if (b.accountId === accountId) {
@@ -136,12 +115,12 @@ export class DayAggregator {
       }
     }
     if (!bucket) {
-      bucket = { accountId: accountId === null ? null : detached(accountId), count: 0, nameBits: 0, moreNames: null, firstAt: Infinity, lastAt: -Infinity };
+      bucket = { accountId, count: 0, nameBits: 0, moreNames: null, firstAt: Infinity, lastAt: -Infinity };
       person.buckets.push(bucket);
     }
     bucket.count += 1;
     if (name < 31) bucket.nameBits |= 1 << name;
-    else (bucket.moreNames ??= new Set()).add(this.nameList[name] as string);
+    else (bucket.moreNames ??= new Set()).add(event);
     const t = timeMs(time);
     if (t < bucket.firstAt) bucket.firstAt = t;
     if (t > bucket.lastAt) bucket.lastAt = t;
@@ -152,13 +131,21 @@ export class DayAggregator {
     this.addRaw(event.event, event.properties, dayNumberOf(event.properties.time));
   }
 
+  private accountOf(properties: Record<string, unknown>, distinctId: string, insertId: string | null): string | null {
+    const name = this.accountIdProperty;
+    // The schema's normalized fields, when the account property is one of them.
+    const raw = name === 'distinct_id' ? distinctId : name === '$insert_id' ? insertId : properties[name];
+    if (typeof raw !== 'string') return null;
+    const trimmed = raw.trim();
+    return trimmed === '' ? null : trimmed;
+  }
+
   private nameId(event: string): number {
     let id = this.nameIds.get(event);
     if (id === undefined) {
-      const kept = detached(event);
       id = this.nameIds.size;
-      this.nameIds.set(kept, id);
-      this.nameList.push(kept);
+      this.nameIds.set(event, id);
+      this.nameList.push(event);
     }
     return id;
   }

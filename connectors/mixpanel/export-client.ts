@@ -12,7 +12,7 @@ import { createGunzip, createInflate } from 'node:zlib';
 import { AuthError, ConfigError, RateLimitError, TidemarkError, TransientError } from '../../src/contracts/errors.ts';
 import { redactUrl, retryAfterMs } from '../../src/sources/http.ts';
 import { MIXPANEL_AUTH_HINT } from './config.ts';
-import { lineText, parseJsonLine, readLineBatches, type LineBatch } from './jsonl-reader.ts';
+import { parseJsonLine, readLineBatches, type LineBatch } from './jsonl-reader.ts';
 
 export interface ExportRequest {
   url: string;
@@ -131,7 +131,7 @@ export async function* streamExport(req: ExportRequest): AsyncGenerator<LineBatc
       if (decoded !== res) res.on('data', rearm);
       const body = decoded === res ? watched(res, rearm) : decoded;
       for await (const batch of readLineBatches(body, 'mixpanel')) {
-        const failure = batch.lines[0] === 1 ? errorLine(parseJsonLine(lineText(batch, 0))) : null;
+        const failure = batch.lines[0] === 1 ? errorLine(parseJsonLine(batch.texts[0] as string)) : null;
         if (failure) throw failure;
         yield batch;
       }

@@ -4,10 +4,8 @@
  * complete but malformed line is handed to the caller to quarantine.
  *
  * `readLineBatches` hands out the complete lines of each chunk at once (the export reader's hot
- * path: one await per chunk, not per line): the decoded chunk and each line's offsets in it, so
- * the event scanner (event-scanner.ts) reads the lines in place without a string per line;
- * `lineText` is a line as a string. `readJsonLines` is the same stream line by line with each
- * line parsed.
+ * path: one await per chunk, not per line, and lines are slices of the decoded chunk);
+ * `readJsonLines` is the same stream line by line with each line parsed.
  */
 import { TransientError } from '../../src/contracts/errors.ts';
 
@@ -18,19 +16,10 @@ export interface JsonLine {
   value: unknown;
 }
 
-/**
- * Non-blank lines, trimmed, with their 1-based line numbers in the body: line i is
- * `text.slice(starts[i], ends[i])` (`lineText`).
- */
+/** Non-blank lines, trimmed, with their 1-based line numbers in the body. */
 export interface LineBatch {
-  text: string;
-  starts: number[];
-  ends: number[];
+  texts: string[];
   lines: number[];
-}
-
-export function lineText(batch: LineBatch, i: number): string {
-  return batch.text.slice(batch.starts[i], batch.ends[i]);
 }
 
 export function parseJsonLine(text: string): unknown {
@@ -47,25 +36,15 @@ const CLOSE_BRACE = 125;
 
 export async function* readLineBatches(body: AsyncIterable<Uint8Array>, upstream = 'mixpanel'): AsyncGenerator<LineBatch> {
   let line = 0;
-  let batch: LineBatch = { text: '', starts: [], ends: [], lines: [] };
-  /** Adds the line text[from, to); true when it is the "terminated early" marker. */
-  const add = (text: string, from: number, to: number): boolean => {
+  let batch: LineBatch = { texts: [], lines: [] };
+  /** Adds one line; true when it is the "terminated early" marker. */
+  const add = (raw: string): boolean => {
     line += 1;
     // An event line starts with { and ends with }: no trim needed (the common case).
-    if (to > from && text.charCodeAt(from) === OPEN_BRACE && text.charCodeAt(to - 1) === CLOSE_BRACE) {
-      batch.starts.push(from);
-      batch.ends.push(to);
-      batch.lines.push(line);
-      return false;
-    }
-    // Otherwise the offsets of the line trimmed as String.prototype.trim does.
-    const raw = text.slice(from, to);
-    const trimmed = raw.trim();
-    if (trimmed === '') return false;
-    if (trimmed === 'terminated early') return true;
-    const start = from + (raw.length - raw.trimStart().length);
-    batch.starts.push(start);
-    batch.ends.push(start + trimmed.length);
+    const text = raw.charCodeAt(0) === OPEN_BRACE && raw.charCodeAt(raw.length - 1) === CLOSE_BRACE ? raw : raw.trim();
+    if (text === '') return false;
+    if (text === 'terminated early') return true;
+    batch.texts.push(text);
     batch.lines.push(line);
     return false;
   };
@@ -83,18 +62,17 @@ export async function* readLineBatches(body: AsyncIterable<Uint8Array>, upstream
       }
       carry = bytes.subarray(last + 1);
       const text = bytes.toString('utf8', 0, last + 1);
-      batch.text = text;
       let from = 0;
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
-        if (add(text, from, nl)) {
-          if (batch.lines.length > 0) yield batch;
+        if (add(text.slice(from, nl))) {
+          if (batch.texts.length > 0) yield batch;
           throw terminated();
         }
         from = nl + 1;
       }
-      if (batch.lines.length > 0) {
+      if (batch.texts.length > 0) {
         yield batch;
-        batch = { text: '', starts: [], ends: [], lines: [] };
+        batch = { texts: [], lines: [] };
       }
     }
   } catch (err) {
@@ -106,16 +84,15 @@ export async function* readLineBatches(body: AsyncIterable<Uint8Array>, upstream
     if (rest.trim() !== 'terminated early' && parseJsonLine(rest.trim()) === undefined) {
       throw new TransientError(`${upstream} export body ends in a partial line (truncated after ${line} lines): it will be read again`);
     }
-    batch.text = rest;
-    if (add(rest, 0, rest.length)) throw terminated();
+    if (add(rest)) throw terminated();
     yield batch;
   }
 }
 
 export async function* readJsonLines(body: AsyncIterable<Uint8Array>, upstream = 'mixpanel'): AsyncGenerator<JsonLine> {
   for await (const batch of readLineBatches(body, upstream)) {
-    for (let i = 0; i < batch.lines.length; i += 1) {
-      const text = lineText(batch, i);
+    for (let i = 0; i < batch.texts.length; i += 1) {
+      const text = batch.texts[i] as string;
       yield { line: batch.lines[i] as number, text, value: parseJsonLine(text) };
     }
   }

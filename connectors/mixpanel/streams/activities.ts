@@ -1,8 +1,7 @@
 /**
  * Raw export -> per-day activity partitions. Multi-day ranges go out in one request (at most
  * maxDaysPerRequest days) and are split into UTC days locally; each day is yielded as a page
- * that replaces that day whole, so re-reading the late-data window is idempotent. Lines are read
- * by the event scanner in place, or (when it is not sure) parsed and checked as raw events.
+ * that replaces that day whole, so re-reading the late-data window is idempotent.
  */
 import type { Page, PullContext, QuarantinedRecord, Stream } from '../../../src/contracts/connector.ts';
 import { zodReason } from '../../../src/sources/http.ts';
@@ -10,8 +9,6 @@ import { exportBase, mixpanelAuth, type MixpanelConfig } from '../config.ts';
 import { streamExport } from '../export-client.ts';
 import { fastRawEvent, rawEventSchema } from '../raw-schemas.ts';
 import { DayAggregator, dayNumberOf } from '../day-aggregator.ts';
-import { EventScanner } from '../event-scanner.ts';
-import { lineText } from '../jsonl-reader.ts';
 
 const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -56,18 +53,9 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
       const firstDay = Date.parse(`${chunkFrom}T00:00:00Z`) / DAY_MS;
       const lastDay = Date.parse(`${chunkTo}T00:00:00Z`) / DAY_MS;
       const batches = streamExport({ url, authorization: mixpanelAuth(config), timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, signal: ctx.signal });
-      const scanner = new EventScanner(config.accountIdProperty);
-      for await (const batch of batches) {
-        const { text: source, starts, ends, lines } = batch;
-        for (let i = 0; i < lines.length; i += 1) {
-          // Most lines are read in place by the scanner, which answers only when it is sure of
-          // what the path below would (property-tested, docs/decisions/0005).
-          if (scanner.scan(source, starts[i] as number, ends[i] as number)) {
-            const day = dayNumberOf(scanner.time);
-            if (day >= firstDay && day <= lastDay) aggregator.addFields(scanner.event, scanner.time, scanner.distinctId, scanner.insertId, scanner.account, day);
-            continue;
-          }
-          const text = lineText(batch, i);
+      for await (const { texts, lines } of batches) {
+        for (let i = 0; i < texts.length; i += 1) {
+          const text = texts[i] as string;
           let value: unknown;
           try {
             value = JSON.parse(text);

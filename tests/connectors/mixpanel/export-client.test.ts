@@ -45,7 +45,7 @@ afterAll(async () => {
 
 async function read(path: string, idleTimeoutMs = 5_000): Promise<number> {
   let lines = 0;
-  for await (const batch of streamExport({ url: `${base}${path}`, authorization: 'Basic x', timeoutMs: 5_000, idleTimeoutMs })) lines += batch.lines.length;
+  for await (const batch of streamExport({ url: `${base}${path}`, authorization: 'Basic x', timeoutMs: 5_000, idleTimeoutMs })) lines += batch.texts.length;
   return lines;
 }
 
