@@ -11,10 +11,10 @@
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { bullPrefix, pullQueueName, DEFAULT_JOB_OPTIONS } from '../../jobs/queues.ts';
 import { startWorkers } from '../../jobs/workers.ts';
-import { defineConnector, type Page } from '../../src/contracts/connector.ts';
+import type { Page } from '../../src/contracts/connector.ts';
+import { fakeConnector } from '../helpers/fake-connector.ts';
 import type { ZendeskUser } from '../../src/contracts/records.ts';
 import { bullConnection } from '../../src/store/redis.ts';
 import { createSyncContext } from '../../src/sync/context.ts';
@@ -47,26 +47,20 @@ describe('a job whose lock is lost', () => {
     });
     let firstPersisted = false;
     let abortedSeen = false;
-    const connector = defineConnector({
-      id: 'zendesk',
-      title: 'slow fake',
-      configSchema: z.object({}),
-      check: async () => ({ ok: true, message: 'ok' }),
-      streams: [
-        {
-          name: 'users',
-          kind: 'zendesk.user',
-          async *pull(pc): AsyncGenerator<Page<'zendesk.user'>> {
-            yield { kind: 'zendesk.user', records: [user('u1')], quarantined: [], checkpoint: { page: 1 }, apiCalls: 1 };
-            firstPersisted = true;
-            // The next page arrives only after this copy of the job lost its lock (the signal says so).
-            await until('the abort signal', () => (pc.signal?.aborted ? true : null));
-            abortedSeen = true;
-            yield { kind: 'zendesk.user', records: [user('u2')], quarantined: [], checkpoint: { page: 2 }, apiCalls: 1 };
-          },
+    const connector = fakeConnector('zendesk', [
+      {
+        name: 'users',
+        kind: 'zendesk.user',
+        async *pull(pc): AsyncGenerator<Page<'zendesk.user'>> {
+          yield { kind: 'zendesk.user', records: [user('u1')], quarantined: [], checkpoint: { page: 1 }, apiCalls: 1 };
+          firstPersisted = true;
+          // The next page arrives only after this copy of the job lost its lock (the signal says so).
+          await until('the abort signal', () => (pc.signal?.aborted ? true : null));
+          abortedSeen = true;
+          yield { kind: 'zendesk.user', records: [user('u2')], quarantined: [], checkpoint: { page: 2 }, apiCalls: 1 };
         },
-      ],
-    });
+      },
+    ]);
     const logged: string[] = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
     const ctx = createSyncContext({ redis, prefix, log, now: () => new Date(), sources: { zendesk: { connector: connector as never, config: {} } }, options: { successPlanLookbackDays: 90, writebackBatchSize: 200 } });

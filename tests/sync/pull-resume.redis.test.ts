@@ -3,8 +3,8 @@
  * its own checkpoint; a new full run, and an incremental run, behave as before.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineConnector, type Checkpoint, type Connector, type Page } from '../../src/contracts/connector.ts';
+import type { Checkpoint, Connector, Page } from '../../src/contracts/connector.ts';
+import { fakeConnector } from '../helpers/fake-connector.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
 import { pullSource } from '../../src/sync/pull.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
@@ -22,27 +22,21 @@ interface Call {
 
 /** A stream of three pages; it fails after `failAfter` pages (a crash) and logs how it was called. */
 function context(calls: Call[], failAfter: { pages: number }): SyncContext {
-  const connector = defineConnector({
-    id: 'zendesk',
-    title: 'fake',
-    configSchema: z.object({}),
-    check: async () => ({ ok: true, message: 'ok' }),
-    streams: [
-      {
-        name: 'users',
-        kind: 'zendesk.user',
-        async *pull(ctx): AsyncGenerator<Page<'zendesk.user'>> {
-          calls.push({ checkpoint: ctx.checkpoint, full: ctx.full });
-          const start = typeof ctx.checkpoint?.page === 'number' ? ctx.checkpoint.page : 0;
-          for (let page = start + 1; page <= 3; page += 1) {
-            if (failAfter.pages === 0) throw new Error('worker killed');
-            failAfter.pages -= 1;
-            yield { kind: 'zendesk.user', records: [], quarantined: [], checkpoint: { page }, apiCalls: 1 };
-          }
-        },
+  const connector = fakeConnector('zendesk', [
+    {
+      name: 'users',
+      kind: 'zendesk.user',
+      async *pull(ctx): AsyncGenerator<Page<'zendesk.user'>> {
+        calls.push({ checkpoint: ctx.checkpoint, full: ctx.full });
+        const start = typeof ctx.checkpoint?.page === 'number' ? ctx.checkpoint.page : 0;
+        for (let page = start + 1; page <= 3; page += 1) {
+          if (failAfter.pages === 0) throw new Error('worker killed');
+          failAfter.pages -= 1;
+          yield { kind: 'zendesk.user', records: [], quarantined: [], checkpoint: { page }, apiCalls: 1 };
+        }
       },
-    ],
-  });
+    },
+  ]);
   return contextWith(connector);
 }
 
@@ -91,33 +85,27 @@ describe('a full pull that is taken over', () => {
   it('skips a stream the run already read to its end when the pull is taken over in a later stream', async () => {
     const reads: string[] = [];
     let failSecond = true;
-    const connector = defineConnector({
-      id: 'zendesk',
-      title: 'fake',
-      configSchema: z.object({}),
-      check: async () => ({ ok: true, message: 'ok' }),
-      streams: [
-        {
-          name: 'organizations',
-          kind: 'zendesk.organization',
-          // Like Mixpanel engage: from its final checkpoint it repeats records (an overlap window).
-          async *pull(pc): AsyncGenerator<Page<'zendesk.organization'>> {
-            reads.push(`organizations from ${JSON.stringify(pc.checkpoint)}`);
-            const org = { kind: 'zendesk.organization' as const, id: 'o1', name: 'O', domainNames: [], externalId: null, updatedAt: '2026-01-01T00:00:00Z' };
-            yield { kind: 'zendesk.organization', records: [org], quarantined: [], checkpoint: { latest: 1 }, apiCalls: 1 };
-          },
+    const connector = fakeConnector('zendesk', [
+      {
+        name: 'organizations',
+        kind: 'zendesk.organization',
+        // Like Mixpanel engage: from its final checkpoint it repeats records (an overlap window).
+        async *pull(pc): AsyncGenerator<Page<'zendesk.organization'>> {
+          reads.push(`organizations from ${JSON.stringify(pc.checkpoint)}`);
+          const org = { kind: 'zendesk.organization' as const, id: 'o1', name: 'O', domainNames: [], externalId: null, updatedAt: '2026-01-01T00:00:00Z' };
+          yield { kind: 'zendesk.organization', records: [org], quarantined: [], checkpoint: { latest: 1 }, apiCalls: 1 };
         },
-        {
-          name: 'users',
-          kind: 'zendesk.user',
-          async *pull(): AsyncGenerator<Page<'zendesk.user'>> {
-            reads.push('users');
-            if (failSecond) throw new Error('worker killed');
-            yield { kind: 'zendesk.user', records: [], quarantined: [], checkpoint: { page: 1 }, apiCalls: 1 };
-          },
+      },
+      {
+        name: 'users',
+        kind: 'zendesk.user',
+        async *pull(): AsyncGenerator<Page<'zendesk.user'>> {
+          reads.push('users');
+          if (failSecond) throw new Error('worker killed');
+          yield { kind: 'zendesk.user', records: [], quarantined: [], checkpoint: { page: 1 }, apiCalls: 1 };
         },
-      ],
-    });
+      },
+    ]);
     const ctx = contextWith(connector);
     const run = await ctx.runs.create({ sources: ['zendesk'], full: true, dryRun: false, trigger: 'test' }, new Date());
     await expect(pullSource(ctx, run.id, 'zendesk', { full: true })).rejects.toThrow('worker killed');

@@ -4,8 +4,8 @@
  * schema outputs it, and an invalid one is quarantined with the schema's reason.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineConnector, type Page } from '../../../src/contracts/connector.ts';
+import type { Page } from '../../../src/contracts/connector.ts';
+import { fakeConnector } from '../../helpers/fake-connector.ts';
 import { activityId, type MixpanelActivity } from '../../../src/contracts/records.ts';
 import { keys } from '../../../src/store/keys.ts';
 import { createSyncContext, type SyncContext } from '../../../src/sync/context.ts';
@@ -24,21 +24,15 @@ const activity = (distinctId: string, eventCount: number): MixpanelActivity => (
 });
 
 function context(records: unknown[]): SyncContext {
-  const connector = defineConnector({
-    id: 'mixpanel',
-    title: 'fake',
-    configSchema: z.object({}),
-    check: async () => ({ ok: true, message: 'ok' }),
-    streams: [
-      {
-        name: 'activities',
-        kind: 'mixpanel.activity',
-        async *pull(): AsyncGenerator<Page<'mixpanel.activity'>> {
-          yield { kind: 'mixpanel.activity', records: records as MixpanelActivity[], quarantined: [], partition: DAY, checkpoint: { completeThrough: DAY }, apiCalls: 1 };
-        },
+  const connector = fakeConnector('mixpanel', [
+    {
+      name: 'activities',
+      kind: 'mixpanel.activity',
+      async *pull(): AsyncGenerator<Page<'mixpanel.activity'>> {
+        yield { kind: 'mixpanel.activity', records: records as MixpanelActivity[], quarantined: [], partition: DAY, checkpoint: { completeThrough: DAY }, apiCalls: 1 };
       },
-    ],
-  });
+    },
+  ]);
   return createSyncContext({
     redis,
     prefix,
