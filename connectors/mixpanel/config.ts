@@ -20,6 +20,11 @@ export const mixpanelConfigSchema = z.object({
   backfillDays: z.number().int().min(1).max(365).default(90),
   /** Days per export request (a 90-day backfill is 3 requests, within 60/hour). */
   maxDaysPerRequest: z.number().int().min(1).max(100).default(30),
+  /**
+   * Export lines a request aims at: the days of a request are sized by the density read so far
+   * (request-window.ts), which bounds the reader's memory (about 50 bytes per event of a request).
+   */
+  eventsPerRequest: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
   /** Until the response headers of a request arrive. */
   timeoutMs: z.number().int().min(1000).default(300_000),
   /** Longest silence allowed while an export body streams. */

@@ -9,8 +9,9 @@
  *
  * Memory: one state per (day, distinct_id), and per event with an $insert_id about 30 bytes plus
  * one per character of it, off the JavaScript heap, for the days of one export request (the export
- * promises no order, so all days of a request stay open until it ends; at most
- * maxDaysPerRequest). A day's state goes when the day is taken; nothing is kept between requests.
+ * promises no order, so all days of a request stay open until it ends; the request's days are
+ * sized to about eventsPerRequest lines: request-window.ts). A day's state goes when the day is
+ * taken; nothing is kept between requests.
  * No string is built per event.
  *
  * The keys are held in one set per day: a duplicate always falls on its original's day (the key

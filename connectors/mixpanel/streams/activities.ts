@@ -1,7 +1,8 @@
 /**
  * Raw export -> per-day activity partitions. Multi-day ranges go out in one request (at most
- * maxDaysPerRequest days) and are split into UTC days locally; each day is yielded as a page
- * that replaces that day whole, so re-reading the late-data window is idempotent.
+ * maxDaysPerRequest days, fewer when the project's days are dense: request-window.ts) and are
+ * split into UTC days locally; each day is yielded as a page that replaces that day whole, so
+ * re-reading the late-data window is idempotent.
  */
 import type { Page, PullContext, QuarantinedRecord, Stream } from '../../../src/contracts/connector.ts';
 import { zodReason } from '../../../src/sources/http.ts';
@@ -9,6 +10,7 @@ import { exportBase, mixpanelAuth, type MixpanelConfig } from '../config.ts';
 import { streamExport } from '../export-client.ts';
 import { fastRawEvent, rawEventSchema } from '../raw-schemas.ts';
 import { DayAggregator, dayNumberOf } from '../day-aggregator.ts';
+import { RequestWindow } from '../request-window.ts';
 
 const DAY_MS = 86_400_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -44,8 +46,9 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
     const { config } = ctx;
     const range = exportRange(config, ctx.checkpoint, ctx.full, ctx.now);
     const today = ctx.now.toISOString().slice(0, 10);
-    for (let chunkFrom = range.from; chunkFrom <= range.to; chunkFrom = addDays(chunkFrom, config.maxDaysPerRequest)) {
-      let chunkTo = addDays(chunkFrom, config.maxDaysPerRequest - 1);
+    const requests = new RequestWindow(config);
+    for (let chunkFrom = range.from; chunkFrom <= range.to; ) {
+      let chunkTo = addDays(chunkFrom, requests.nextDays() - 1);
       if (chunkTo > range.to) chunkTo = range.to;
       const url = `${exportBase(config)}/api/2.0/export?project_id=${encodeURIComponent(config.projectId)}&from_date=${chunkFrom}&to_date=${chunkTo}`;
       const aggregator = new DayAggregator(config.accountIdProperty);
@@ -53,7 +56,9 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
       const firstDay = Date.parse(`${chunkFrom}T00:00:00Z`) / DAY_MS;
       const lastDay = Date.parse(`${chunkTo}T00:00:00Z`) / DAY_MS;
       const batches = streamExport({ url, authorization: mixpanelAuth(config), timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, signal: ctx.signal });
+      let read = 0;
       for await (const { texts, lines } of batches) {
+        read += texts.length;
         for (let i = 0; i < texts.length; i += 1) {
           const text = texts[i] as string;
           let value: unknown;
@@ -79,6 +84,7 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
           aggregator.addRaw((value as { event: string }).event, properties, day);
         }
       }
+      requests.observe(lastDay - firstDay + 1, read);
       let first = true;
       for (let day = chunkFrom; day <= chunkTo; day = addDays(day, 1)) {
         yield {
@@ -92,7 +98,8 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
         };
         first = false;
       }
-      ctx.log.debug({ from: chunkFrom, to: chunkTo, events: aggregator.events, duplicates: aggregator.duplicates, quarantined: quarantined.length }, 'mixpanel export chunk read');
+      ctx.log.debug({ from: chunkFrom, to: chunkTo, lines: read, events: aggregator.events, duplicates: aggregator.duplicates, quarantined: quarantined.length }, 'mixpanel export chunk read');
+      chunkFrom = addDays(chunkTo, 1);
     }
   },
 };

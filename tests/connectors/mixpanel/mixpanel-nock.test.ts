@@ -73,6 +73,40 @@ describe('Mixpanel export on the wire', () => {
     ]);
   });
 
+  it('sizes each request by the density read so far: a dense project is read in fewer days per request', async () => {
+    // 20 days to read, at most 30 a request, aiming at 1,000 lines a request: the first request
+    // takes 7 days and returns 400 lines a day, so the next ones take 2 days (800 lines) each.
+    const dense = mixpanelConfigSchema.parse({ projectId: 1, serviceAccountUser: 'sa.user', serviceAccountSecret: 'sa-secret-123', region: 'eu', backfillDays: 20, maxDaysPerRequest: 30, eventsPerRequest: 1_000, lateDataDays: 0 });
+    const day = (n: number): string => new Date(Date.parse('2026-11-01T00:00:00Z') + n * 86_400_000).toISOString().slice(0, 10);
+    const body = (from: number, to: number): string => {
+      const lines: string[] = [];
+      for (let d = from; d <= to; d += 1) for (let i = 0; i < 400; i += 1) lines.push(ev('Viewed report', at(`${day(d)}T10:00:00Z`) + i, `u${i % 7}`, `d${d}-${i}`));
+      return `${lines.join('\n')}\n`;
+    };
+    const asked: Array<[string, string]> = [];
+    nock(DATA)
+      .get('/api/2.0/export')
+      .query(true)
+      .times(8)
+      .reply(function reply(uri) {
+        const q = new URL(uri, DATA).searchParams;
+        const [from, to] = [q.get('from_date') as string, q.get('to_date') as string];
+        asked.push([from, to]);
+        const n = (d: string): number => Math.round((Date.parse(`${d}T00:00:00Z`) - Date.parse('2026-11-01T00:00:00Z')) / 86_400_000);
+        return [200, body(n(from), n(to))];
+      });
+    const pages = await collect(activities, dense, null, NOW);
+    expect(asked).toEqual([
+      ['2026-11-01', '2026-11-07'],
+      ['2026-11-08', '2026-11-09'], ['2026-11-10', '2026-11-11'], ['2026-11-12', '2026-11-13'],
+      ['2026-11-14', '2026-11-15'], ['2026-11-16', '2026-11-17'], ['2026-11-18', '2026-11-19'],
+      ['2026-11-20', '2026-11-20'],
+    ]);
+    expect(pages.map((p) => p.partition)).toEqual(Array.from({ length: 20 }, (_, i) => day(i)));
+    expect(pages.flatMap((p) => p.records).reduce((n, r) => n + r.eventCount, 0)).toBe(20 * 400);
+    nock.cleanAll();
+  });
+
   it('resumes after the last complete day: exactly the remaining days are requested', async () => {
     exportRoute('2026-11-19', '2026-11-20').reply(200, EXPORT);
     const pages = await collect(activities, config, { completeThrough: '2026-11-18' }, NOW);
