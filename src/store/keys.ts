@@ -57,6 +57,18 @@ export function keys(prefix: string) {
     accountInputs: `${prefix}:score-inputs`,
     /** Sorted set account -> day number of its latest active day among activities dropped by retention. */
     lastActive: `${prefix}:last-active`,
+    /**
+     * Write-back candidates: sorted set account -> the mark sequence number of its latest mark
+     * (src/store/writeback-candidates.ts). Marked with every change of what write-back planning
+     * reads of an account; an account whose last plan had anything to do stays until it has not.
+     */
+    writebackCandidates: `${prefix}:wb:candidates`,
+    /** The mark sequence (INCR per mark, in the same atomic step as the change it marks). */
+    writebackMarkSeq: `${prefix}:wb:seq`,
+    /** Hash: format, fingerprint (mapping, types, model, options), epoch and full requests seen by the last full plan committed. */
+    writebackPlanState: `${prefix}:wb:state`,
+    /** Counter of full plans requested (revert, a paused write-back): a differing count makes the next plan full. */
+    writebackFullRequests: `${prefix}:wb:full-requests`,
   };
 }
 export type Keys = ReturnType<typeof keys>;

@@ -22,19 +22,24 @@ const EQUAL = '='.charCodeAt(0);
 
 /**
  * KEYS: the kind's records hash, its dirty set, the records version, the kind's identity journal
- * when it has one (ARGV[3] is then 'j'), and the partition's set when the page replaces a
+ * when it has one (ARGV[3] is then 'j'; 'jw' for Accounts, which also carry the write-back
+ * candidates and their mark sequence next), and the partition's set when the page replaces a
  * partition. ARGV: the number n of page ids, the page's JSON texts joined by newlines (in id
  * order), 'j' or '', the n page ids (distinct), then the ids the source reports deleted
  * (distinct). Returns the status of each page id as one string ('i' inserted, 'u' updated, '='
  * unchanged), then the removed ids: those of the deleted ids and of the partition's previous ids
  * absent from the page that were stored before the page landed. The changed and removed ids are
  * added to the dirty set and the version is incremented when anything changed, in the same atomic
- * script as the writes; the journal gets the changed and removed ids scored by the new version. Variadic commands go in slices of LUA_SLICE arguments (unpack's limit).
+ * script as the writes; the journal gets the changed and removed ids scored by the new version,
+ * and for Accounts the write-back candidates get them scored by the next mark sequence number
+ * (src/store/writeback-candidates.ts). Variadic commands go in slices of LUA_SLICE arguments (unpack's limit).
  */
 const UPSERT_PAGE = `
 local hash, dirty, version = KEYS[1], KEYS[2], KEYS[3]
-local journal, part
-if ARGV[3] == 'j' then journal, part = KEYS[4], KEYS[5] else part = KEYS[4] end
+local journal, part, marks, markSeq
+if ARGV[3] == 'j' then journal, part = KEYS[4], KEYS[5]
+elseif ARGV[3] == 'jw' then journal, marks, markSeq, part = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+else part = KEYS[4] end
 local n = tonumber(ARGV[1])
 local joined = ARGV[2]
 local slice = ${LUA_SLICE} -- even: HSET takes id, text pairs
@@ -102,6 +107,12 @@ if #changed > 0 then
     for i = 1, #changed do scored[#scored + 1] = v; scored[#scored + 1] = changed[i] end
     sliced('ZADD', journal, scored, slice)
   end
+  if marks then
+    local s = redis.call('INCR', markSeq)
+    local scored = {}
+    for i = 1, #changed do scored[#scored + 1] = s; scored[#scored + 1] = changed[i] end
+    sliced('ZADD', marks, scored, slice)
+  end
 end
 local reply = { table.concat(status) }
 for i = 1, #gone do reply[#reply + 1] = gone[i] end
@@ -114,6 +125,9 @@ const UPSERT_PAGE_SHA = createHash('sha1').update(UPSERT_PAGE).digest('hex');
  * identityJournal), so that a resolve holding the index in memory reads only what changed.
  */
 export const IDENTITY_INPUT_KINDS: ReadonlySet<RecordKind> = new Set<RecordKind>(['salesforce.account', 'salesforce.contact', 'zendesk.organization']);
+
+/** The kind write-back plans from: its changes also mark write-back candidates (keys writebackCandidates). */
+export const WRITEBACK_INPUT_KIND = 'salesforce.account' satisfies RecordKind;
 
 export class RecordStore {
   private readonly k: ReturnType<typeof keys>;
@@ -151,10 +165,12 @@ export class RecordStore {
     if (ids.length === 0 && deleted.length === 0 && options.partition === undefined) return outcome;
     const journaled = IDENTITY_INPUT_KINDS.has(kind);
     const scriptKeys = [this.k.records(kind), this.k.dirty(kind), this.k.recordsVersion];
+    const marked = journaled && kind === WRITEBACK_INPUT_KIND;
     if (journaled) scriptKeys.push(this.k.identityJournal(kind));
+    if (marked) scriptKeys.push(this.k.writebackCandidates, this.k.writebackMarkSeq);
     if (options.partition !== undefined) scriptKeys.push(this.k.partition(kind, options.partition));
     // JSON.stringify never writes a raw newline (it escapes control characters): the texts go as one argument.
-    const args = [String(scriptKeys.length), ...scriptKeys, String(ids.length), texts.join('\n'), journaled ? 'j' : ''].concat(ids, deleted);
+    const args = [String(scriptKeys.length), ...scriptKeys, String(ids.length), texts.join('\n'), marked ? 'jw' : journaled ? 'j' : ''].concat(ids, deleted);
     const reply = (await this.runScript(args)) as [string, ...string[]];
     const status = reply[0];
     for (let i = 0; i < ids.length; i += 1) {

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { RecordKind } from '../contracts/records.ts';
 import { keys } from './keys.ts';
+import { markCandidates, setChangedAndMark } from './writeback-candidates.ts';
 
 export const storedMatchSchema = z.object({
   a: z.string().nullable(),
@@ -63,6 +64,8 @@ export const writeAuditSchema = z.object({
   error: z.string().nullable(),
 });
 export type WriteAudit = z.infer<typeof writeAuditSchema>;
+
+const lastWrittenSchema = z.record(z.string(), z.unknown());
 
 /** An account's last success plan: its opportunity, the run that recorded it, and the plan before it. */
 const planEntrySchema = z.object({ opp: z.string(), run: z.string().nullable(), prev: z.string().nullable() });
@@ -179,21 +182,30 @@ export class StateStore {
       .sort((a, b) => a.day.localeCompare(b.day));
   }
 
-  /** The values Tidemark wants on an account, with the model version that produced them. */
-  async saveDesired(entries: Array<[string, DesiredValues]>): Promise<void> {
-    for (let i = 0; i < entries.length; i += 1000) {
-      const flat: string[] = [];
-      for (const [id, d] of entries.slice(i, i + 1000)) flat.push(id, JSON.stringify(d));
-      if (flat.length > 0) await this.redis.hset(this.k.desired, ...flat);
-    }
+  /**
+   * The values Tidemark wants on an account, with the model version that produced them. Those that
+   * differ from the stored ones are written and their accounts marked as write-back candidates,
+   * atomically; returns how many differed.
+   */
+  async saveDesired(entries: Array<[string, DesiredValues]>): Promise<number> {
+    return setChangedAndMark(this.redis, this.k, this.k.desired, entries.map(([id, d]) => [id, JSON.stringify(d)]));
   }
 
   /** Drops the desired values of accounts that are gone (deleted or merged away in Salesforce). */
   async dropDesired(accountIds: readonly string[]): Promise<void> {
     for (let i = 0; i < accountIds.length; i += 1000) {
       const slice = accountIds.slice(i, i + 1000);
-      if (slice.length > 0) await this.redis.hdel(this.k.desired, ...slice);
+      if (slice.length === 0) continue;
+      const m = this.redis.multi().hdel(this.k.desired, ...slice);
+      markCandidates(m, this.k, slice);
+      await m.exec();
     }
+  }
+
+  /** The desired values of many accounts (null where none), in one round trip. */
+  async getDesiredMany(accountIds: readonly string[]): Promise<Array<DesiredValues | null>> {
+    if (accountIds.length === 0) return [];
+    return (await this.redis.hmget(this.k.desired, ...accountIds)).map((text) => (text === null ? null : desiredValuesSchema.parse(JSON.parse(text))));
   }
 
   /** Accounts that have desired values. */
@@ -262,24 +274,40 @@ export class StateStore {
       const before = await this.redis.hmget(this.k.lastWritten, ...slice.map(([id]) => id));
       const flat: string[] = [];
       slice.forEach(([id, values], j) => {
-        const prev = before[j] ? (z.record(z.string(), z.unknown()).parse(JSON.parse(before[j] as string)) as Record<string, unknown>) : {};
+        const prev = before[j] ? (lastWrittenSchema.parse(JSON.parse(before[j] as string)) as Record<string, unknown>) : {};
         flat.push(id, JSON.stringify({ ...prev, ...values }));
       });
-      if (flat.length > 0) await this.redis.hset(this.k.lastWritten, ...flat);
+      if (flat.length === 0) continue;
+      // The accounts are write-back candidates again (what was last written is a planning input).
+      const m = this.redis.multi().hset(this.k.lastWritten, ...flat);
+      markCandidates(m, this.k, slice.map(([id]) => id));
+      await m.exec();
     }
   }
 
   async allLastWritten(): Promise<Map<string, Record<string, unknown>>> {
     const flat = await this.redis.hgetall(this.k.lastWritten);
-    return new Map(Object.entries(flat).map(([id, text]) => [id, z.record(z.string(), z.unknown()).parse(JSON.parse(text))]));
+    return new Map(Object.entries(flat).map(([id, text]) => [id, lastWrittenSchema.parse(JSON.parse(text))]));
   }
 
-  /** Record-level write failures awaiting a retry (JSON per account); null clears one. */
+  /** What Tidemark last wrote to many accounts (undefined where nothing), in one round trip. */
+  async getLastWrittenMany(accountIds: readonly string[]): Promise<Array<Record<string, unknown> | undefined>> {
+    if (accountIds.length === 0) return [];
+    return (await this.redis.hmget(this.k.lastWritten, ...accountIds)).map((text) => (text === null ? undefined : lastWrittenSchema.parse(JSON.parse(text))));
+  }
+
+  /** Record-level write failures awaiting a retry (JSON per account); null clears one. Marks the accounts as write-back candidates. */
   async saveWriteFailures(entries: Array<[string, string | null]>): Promise<void> {
-    const set = entries.filter((e): e is [string, string] => e[1] !== null).flat();
-    const cleared = entries.filter(([, v]) => v === null).map(([id]) => id);
-    if (set.length > 0) await this.redis.hset(this.k.writeFailures, ...set);
-    if (cleared.length > 0) await this.redis.hdel(this.k.writeFailures, ...cleared);
+    for (let i = 0; i < entries.length; i += 1000) {
+      const slice = entries.slice(i, i + 1000);
+      const set = slice.filter((e): e is [string, string] => e[1] !== null).flat();
+      const cleared = slice.filter(([, v]) => v === null).map(([id]) => id);
+      const m = this.redis.multi();
+      if (set.length > 0) m.hset(this.k.writeFailures, ...set);
+      if (cleared.length > 0) m.hdel(this.k.writeFailures, ...cleared);
+      markCandidates(m, this.k, slice.map(([id]) => id));
+      await m.exec();
+    }
   }
 
   async allWriteFailures(): Promise<Map<string, string>> {

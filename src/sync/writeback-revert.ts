@@ -7,7 +7,9 @@ import { openSalesforceConnection, salesforceConfigSchema } from '../../connecto
 import { readApiLimits, writeAccounts } from '../../connectors/salesforce/writer.ts';
 import { BudgetError, ConfigError } from '../contracts/errors.ts';
 import type { SalesforceAccount } from '../contracts/records.ts';
+import { keys } from '../store/keys.ts';
 import type { WriteAudit } from '../store/state-store.ts';
+import { requestFullWriteback } from '../store/writeback-candidates.ts';
 import { allowance } from '../writeback/budget.ts';
 import { planRevert, type RevertChange } from '../writeback/revert.ts';
 import type { SyncContext } from './context.ts';
@@ -56,6 +58,8 @@ export async function revertRun(ctx: SyncContext, runId: string, clock: () => Da
   const batchSize = Math.min(200, ctx.options.writebackBatchSize);
   const calls = allowance({ max: limits.max, remaining: limits.remaining, share: ctx.options.apiBudgetShare ?? 0.2, usedToday: (await ctx.state.apiCallsOn(today)) + session.calls() });
   const send = changes.slice(0, calls * batchSize);
+  // Before any write: the next write-back plans every account (not only the candidates the revert marks).
+  await requestFullWriteback(ctx.redis, keys(ctx.prefix));
   const { results, stopped } = await writeAccounts(session.conn, send, batchSize);
   const at = clock().toISOString();
   const byId = new Map(send.map((c) => [c.accountId, c]));

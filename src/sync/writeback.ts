@@ -5,7 +5,18 @@
  * budget (the most important changes first, the rest deferred); every write audited (run, model
  * version, old and new value). Records Salesforce refused are retried on later runs with backoff.
  * Dry runs and a paused write-back write nothing and make no Salesforce call.
+ *
+ * Planning is incremental: a run plans the write-back candidates only (src/store/writeback-
+ * candidates.ts: the accounts whose Account record, desired values, last written values or write
+ * failure changed, and those whose last plan had something to do), plus the accounts of its own
+ * write journal, and gets the plan a full one would: every other account's plan is empty. A plan
+ * is full on `sync --full`, when the mapping, the field types (describe cache), the model version or
+ * the manual-edit option changed, when records were replaced in bulk (epoch), when a revert or a
+ * paused write-back requested it, and when the candidate state is missing or of another format.
+ * The candidates are consumed only once the run's results are committed (never by dry runs or a
+ * paused write-back): a run that dies before plans them again.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { BudgetError, ConfigError, stopIfLockLost } from '../contracts/errors.ts';
 import type { SalesforceAccount } from '../contracts/records.ts';
@@ -20,7 +31,11 @@ import { healthAlerts } from '../alerts/health-alerts.ts';
 import { createAlertTasks, postAlertWebhook } from '../alerts/deliver-alerts.ts';
 import { openSalesforceConnection, salesforceConfigSchema } from '../../connectors/salesforce/index.ts';
 import type { NewLogEntry } from '../store/log-store.ts';
-import type { WriteAudit } from '../store/state-store.ts';
+import { keys } from '../store/keys.ts';
+import { WRITEBACK_INPUT_KIND } from '../store/record-store.ts';
+import { WRITEBACK_CANDIDATES_FORMAT, commitCandidates, readCandidates, requestFullWriteback, type CandidateSnapshot } from '../store/writeback-candidates.ts';
+import { defaultHealthModel } from '../health/model.ts';
+import type { DesiredValues, WriteAudit } from '../store/state-store.ts';
 import type { SyncContext } from './context.ts';
 
 export interface WritebackSummary {
@@ -77,6 +92,16 @@ export interface PlannedWriteback {
   manualEdits: Array<{ accountId: string; edit: ManualEdit }>;
   /** Owned values Salesforce already holds that the record of Tidemark's writes lacks. */
   agreed: Array<[string, Record<string, FieldValue>]>;
+  /** Accounts planned with something to do: a change, a manual edit or agreed values (sorted). */
+  active: string[];
+}
+
+/** What a plan covers. */
+export interface PlanScope {
+  /** These accounts only (the write-back candidates); absent: every account. */
+  ids?: readonly string[];
+  /** Accounts whose record and model version the plan carries even with nothing to do (this run's write journal). */
+  include?: readonly string[];
 }
 
 /** The mapped owned fields, typed by the org's describe from the last pre-flight when there is one. */
@@ -96,34 +121,135 @@ export async function writebackSpecs(ctx: SyncContext): Promise<FieldSpec[]> {
   return parsed.success ? typedByDescribe(mapped, parsed.data) : mapped;
 }
 
-export async function planWriteback(ctx: SyncContext, specs?: readonly FieldSpec[]): Promise<PlannedWriteback> {
+/**
+ * The write-back plan of the accounts in scope (every live account with desired values when the
+ * scope names none). `accounts` and `modelVersions` hold the accounts with something to do and
+ * those of `scope.include`; every list is in account order, so a plan of the candidates equals
+ * the full plan whenever every other account has nothing to do.
+ */
+export async function planWriteback(ctx: SyncContext, specs?: readonly FieldSpec[], scope: PlanScope = {}): Promise<PlannedWriteback> {
   const fieldSpecs = specs ?? (await writebackSpecs(ctx));
   const now = ctx.now();
-  const desired = await ctx.state.allDesired();
-  const lastWritten = await ctx.state.allLastWritten();
   const respectManualEdits = ctx.options.writebackRespectManualEdits ?? false;
+  const include = new Set(scope.include ?? []);
   const accounts = new Map<string, SalesforceAccount>();
   const changes: AccountChange[] = [];
   const modelVersions = new Map<string, string>();
   const manualEdits: PlannedWriteback['manualEdits'] = [];
   const agreed: PlannedWriteback['agreed'] = [];
-  for await (const batch of ctx.records.scan('salesforce.account')) {
-    for (const account of batch) {
-      if (account.isDeleted) continue;
-      const want = desired.get(account.id);
-      if (!want) continue;
-      accounts.set(account.id, account);
-      modelVersions.set(account.id, want.modelVersion);
-      const input = { accountId: account.id, current: account.fields, desired: want.fields, lastWritten: lastWritten.get(account.id) };
-      for (const edit of findManualEdits(input, fieldSpecs, { respectManualEdits })) manualEdits.push({ accountId: account.id, edit });
-      const same = agreedValues(input, fieldSpecs);
-      if (Object.keys(same).length > 0) agreed.push([account.id, same]);
-      const change = planAccountChange(input, fieldSpecs, now, { respectManualEdits });
-      if (change) changes.push(change);
+  const active: string[] = [];
+  const visit = (account: SalesforceAccount, want: DesiredValues, lastWritten: Record<string, unknown> | undefined): void => {
+    const input = { accountId: account.id, current: account.fields, desired: want.fields, lastWritten };
+    const edits = findManualEdits(input, fieldSpecs, { respectManualEdits });
+    for (const edit of edits) manualEdits.push({ accountId: account.id, edit });
+    const same = agreedValues(input, fieldSpecs);
+    if (Object.keys(same).length > 0) agreed.push([account.id, same]);
+    const change = planAccountChange(input, fieldSpecs, now, { respectManualEdits });
+    if (change) changes.push(change);
+    const busy = change !== null || edits.length > 0 || Object.keys(same).length > 0;
+    if (busy) active.push(account.id);
+    if (!busy && !include.has(account.id)) return;
+    accounts.set(account.id, account);
+    modelVersions.set(account.id, want.modelVersion);
+  };
+  if (scope.ids === undefined) {
+    const desired = await ctx.state.allDesired();
+    const lastWritten = await ctx.state.allLastWritten();
+    for await (const batch of ctx.records.scan(WRITEBACK_INPUT_KIND)) {
+      for (const account of batch) {
+        const want = desired.get(account.id);
+        if (!account.isDeleted && want) visit(account, want, lastWritten.get(account.id));
+      }
+    }
+  } else {
+    const ids = [...new Set([...scope.ids, ...include])];
+    for (let i = 0; i < ids.length; i += 2000) {
+      const slice = ids.slice(i, i + 2000);
+      const [records, desired, lastWritten] = await Promise.all([ctx.records.getMany(WRITEBACK_INPUT_KIND, slice), ctx.state.getDesiredMany(slice), ctx.state.getLastWrittenMany(slice)]);
+      records.forEach((account, j) => {
+        const want = desired[j];
+        if (account && !account.isDeleted && want) visit(account, want, lastWritten[j]);
+      });
     }
   }
-  changes.sort((a, b) => a.accountId.localeCompare(b.accountId));
-  return { changes, accounts, modelVersions, manualEdits, agreed };
+  const byAccount = <T>(id: (item: T) => string) => (a: T, b: T): number => id(a).localeCompare(id(b));
+  const sortedMap = <V>(map: Map<string, V>): Map<string, V> => new Map([...map].sort(byAccount(([id]) => id)));
+  // Stable sorts: an account's manual edits keep the field order.
+  return {
+    changes: changes.sort(byAccount((c) => c.accountId)),
+    accounts: sortedMap(accounts),
+    modelVersions: sortedMap(modelVersions),
+    manualEdits: manualEdits.sort(byAccount((e) => e.accountId)),
+    agreed: agreed.sort(byAccount(([id]) => id)),
+    active: active.sort(),
+  };
+}
+
+/** What a plan depends on beyond the accounts' own inputs: a change of any of it plans every account. */
+export function planFingerprint(ctx: SyncContext, specs: readonly FieldSpec[]): string {
+  const inputs = { specs, respectManualEdits: ctx.options.writebackRespectManualEdits ?? false, model: (ctx.options.healthModel ?? defaultHealthModel()).version };
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('base64url');
+}
+
+export interface WritebackPlanning {
+  /** The plan of the candidates, or of every account when a full plan is due (fullReason). */
+  plan(specs: readonly FieldSpec[]): Promise<PlannedWriteback>;
+  /**
+   * Once the run's results are committed: the candidates the last plan had nothing to do for are
+   * done (those marked since the plan read them stay). Nothing for a dry run or a paused write-back.
+   */
+  commit(planned: PlannedWriteback): Promise<void>;
+  /** The write-back pause setting when planning started. */
+  readonly paused: boolean;
+  /** Why the last plan covered every account; null when it planned the candidates only. */
+  readonly fullReason: string | null;
+  /** The candidates read at the start. */
+  readonly candidates: number;
+}
+
+/**
+ * Reads the candidates (with the mark sequence: later marks outlive this run's commit). A paused
+ * write-back (not a dry run) requests a full plan: it consumes nothing, and the first run after it
+ * plans every account.
+ */
+export async function startWritebackPlanning(ctx: SyncContext, options: { runFull: boolean; dryRun: boolean; include: readonly string[] }): Promise<WritebackPlanning> {
+  const k = keys(ctx.prefix);
+  const paused = (await ctx.state.getSetting(WRITEBACK_PAUSED)) === 'true';
+  if (paused && !options.dryRun) await requestFullWriteback(ctx.redis, k);
+  const snapshot = await readCandidates(ctx.redis, k, randomUUID());
+  let fingerprint = '';
+  let fullReason: string | null = 'not planned yet';
+  return {
+    paused,
+    candidates: snapshot.ids.length,
+    get fullReason() {
+      return fullReason;
+    },
+    async plan(specs) {
+      fingerprint = planFingerprint(ctx, specs);
+      fullReason = fullPlanReason(snapshot, fingerprint, options.runFull);
+      return planWriteback(ctx, specs, fullReason === null ? { ids: snapshot.ids, include: options.include } : { include: options.include });
+    },
+    async commit(planned) {
+      if (options.dryRun || paused) return;
+      const full = fullReason !== null;
+      const busy = new Set(planned.active);
+      const idle = full ? [] : [...new Set([...snapshot.ids, ...options.include])].filter((id) => !busy.has(id));
+      await commitCandidates(ctx.redis, k, snapshot, { full, fingerprint, idle, active: planned.active });
+    },
+  };
+}
+
+/** Why this run plans every account, or null when the candidates suffice. */
+export function fullPlanReason(snapshot: CandidateSnapshot, fingerprint: string, runFull: boolean): string | null {
+  const stored = snapshot.stored;
+  if (runFull) return 'sync --full';
+  if (!stored) return 'no candidate state';
+  if (stored.format !== WRITEBACK_CANDIDATES_FORMAT) return 'candidate format changed';
+  if (stored.epoch !== snapshot.epoch) return 'records removed in bulk';
+  if (stored.fullSeen !== snapshot.fullRequests) return 'full plan requested (revert or paused write-back)';
+  if (stored.fingerprint !== fingerprint) return 'mapping, field types, model or manual-edit option changed';
+  return null;
 }
 
 const show = (v: FieldValue): string => (typeof v === 'string' && v.length > 60 ? JSON.stringify(`${v.slice(0, 57)}...`) : JSON.stringify(v));
@@ -166,8 +292,18 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
   }
   const unsettled = (p: PlannedWriteback): AccountChange[] => p.changes.filter((c) => !earlier.has(c.accountId));
 
+  const planning = await startWritebackPlanning(ctx, { runFull: (await ctx.runs.get(runId))?.full ?? false, dryRun: options.dryRun, include: [...earlier.keys()] });
+  const { paused } = planning;
+  const planScoped = async (s: readonly FieldSpec[]): Promise<PlannedWriteback> => {
+    const p = await planning.plan(s);
+    if (planning.fullReason !== null) ctx.log.info({ runId, reason: planning.fullReason }, 'write-back planned every account');
+    await ctx.runs.set(runId, { 'writeback.fullPlan': planning.fullReason === null ? 0 : 1, 'writeback.candidates': planning.fullReason === null ? planning.candidates : 0 });
+    return p;
+  };
+  const consume = (p: PlannedWriteback): Promise<void> => planning.commit(p);
+
   let specs = await writebackSpecs(ctx);
-  let planned = await planWriteback(ctx, specs);
+  let planned = await planScoped(specs);
   summary.planned = planned.changes.length;
   summary.manualEdits = planned.manualEdits.length;
   await log(planned.changes.flatMap((c) => c.warnings.map((w) => entry(c.accountId, 'warning', w))));
@@ -193,7 +329,6 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
 
   if (!options.dryRun && planned.agreed.length > 0) await ctx.state.saveLastWritten(planned.agreed);
 
-  const paused = (await ctx.state.getSetting(WRITEBACK_PAUSED)) === 'true';
   if (options.dryRun || ((paused || due.length === 0) && earlier.size === 0)) {
     summary.paused = paused && !options.dryRun;
     const estimate = estimateCalls(due.length, batchSize, bulkThreshold);
@@ -210,6 +345,8 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
       'ms.writeback': Date.now() - started,
     });
     if (due.length > 0) ctx.log.info({ runId, accounts: due.length, apiCalls: estimate.calls, mode: estimate.mode }, `${why}: write-back would send ${due.length} accounts in ${estimate.calls} API calls`);
+    // Nothing to send (a real run): the plan is committed as it is.
+    await consume(planned);
     return summary;
   }
   if (paused) {
@@ -278,7 +415,7 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
   if (JSON.stringify(typed) !== JSON.stringify(specs)) {
     // The org's types differ from the ones planned with: plan again, typed as the org stores them.
     specs = typed;
-    planned = await planWriteback(ctx, specs);
+    planned = await planScoped(specs);
     summary.planned = planned.changes.length;
     due = paused ? [] : unsettled(planned).filter((c) => !waitingIds.has(c.accountId));
     byId = new Map(due.map((c) => [c.accountId, c]));
@@ -419,5 +556,7 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
     'budget.remaining': Math.max(0, budget.remaining - (summary.apiCalls - callsBeforeWrites)),
     'budget.allowance': allowance({ ...budget, usedToday: await ctx.state.apiCallsOn(today) }),
   });
+  // Every answer is settled: the plan's candidates are done with.
+  await consume(planned);
   return summary;
 }
