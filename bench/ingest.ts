@@ -68,16 +68,17 @@ async function identityInputs(dir: string): Promise<{ index: IdentityIndex; prof
   return { index, profiles: parentsOf(profiles), accounts: new Map(accounts.map((a) => [a.id, a])) };
 }
 
+/** Peak RSS growth, sampled every 20 ms with process.memoryUsage.rss() (memoryUsage() also walks the heap's spaces: 0.14 s of the measured CPU). */
 function rssSampler(): { stop(): number } {
-  const base = process.memoryUsage().rss;
+  const base = process.memoryUsage.rss();
   let peak = base;
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, process.memoryUsage.rss());
   }, 20);
   return {
     stop() {
       clearInterval(timer);
-      return Math.max(0, Math.max(peak, process.memoryUsage().rss) - base);
+      return Math.max(0, Math.max(peak, process.memoryUsage.rss()) - base);
     },
   };
 }
