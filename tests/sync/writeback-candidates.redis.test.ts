@@ -6,6 +6,9 @@
  * and days; write-backs that are dry, paused, full, crash between plan and commit, retry with a
  * journal, and have changes land between their plan and their commit), the plan of the candidates
  * equals the plan of every account at every write-back, and most write-backs plan the candidates only.
+ * Targeted: a change a run did not write is planned again the next day with that day's time stamp
+ * (the only way the plan depends on the clock); a mark made between a plan and its commit outlives
+ * the commit.
  */
 import { describe, expect, it } from 'vitest';
 import type { SalesforceAccount } from '../../src/contracts/records.ts';
@@ -181,5 +184,50 @@ describe('incremental write-back planning', () => {
     }
     expect(incremental).toBeGreaterThan(40);
     expect(full).toBeGreaterThan(10);
+  });
+
+  it("plans a change it did not write again the next day, with that day's time stamp", async () => {
+    clock = new Date('2026-11-20T12:00:00Z');
+    const ctx = await orgs.org('wb-day');
+    const [a, b] = [acc(1), acc(2)];
+    await ctx.records.upsert('salesforce.account', [accountRecord(a, { CS_Health_Score__c: 50 }), accountRecord(b, { CS_Health_Score__c: 50 })]);
+    await ctx.state.saveDesired([[a, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 60 } }], [b, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 50 } }]]);
+    await ctx.state.saveLastWritten([[b, { CS_Health_Score__c: 50 }]]);
+    const specs = await writebackSpecs(ctx);
+    const first = await startWritebackPlanning(ctx, { runFull: false, dryRun: false, include: [] });
+    const planned = await first.plan(specs);
+    expect(planned.changes.map((c) => [c.accountId, c.values.CS_Health_Updated__c])).toEqual([[a, '2026-11-20T12:00:00.000Z']]);
+    // Deferred by the budget (not written): committed as planned; b had nothing to do and is done.
+    await first.commit(planned);
+    expect(await redis.zrange(keys(ctx.prefix).writebackCandidates, 0, -1)).toEqual([a]);
+    clock = new Date('2026-11-21T06:00:00Z');
+    const next = await startWritebackPlanning(ctx, { runFull: false, dryRun: false, include: [] });
+    const again = await next.plan(specs);
+    expect(next.fullReason).toBeNull();
+    expect(again.changes.map((c) => [c.accountId, c.values.CS_Health_Updated__c])).toEqual([[a, '2026-11-21T06:00:00.000Z']]);
+    expect(plain(again)).toEqual(plain(await planWriteback(ctx, specs)));
+  });
+
+  it('keeps the mark of a change made between the plan and its commit', async () => {
+    const ctx = await orgs.org('wb-concurrent');
+    const [a, b] = [acc(1), acc(2)];
+    await ctx.records.upsert('salesforce.account', [accountRecord(a, { CS_Health_Score__c: 50 }), accountRecord(b, { CS_Health_Score__c: 50 })]);
+    await ctx.state.saveDesired([[a, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 50 } }], [b, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 50 } }]]);
+    await ctx.state.saveLastWritten([[a, { CS_Health_Score__c: 50 }], [b, { CS_Health_Score__c: 50 }]]);
+    const specs = await writebackSpecs(ctx);
+    const full = await startWritebackPlanning(ctx, { runFull: false, dryRun: false, include: [] });
+    await full.commit(await full.plan(specs));
+    await ctx.state.saveDesired([[a, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 51 } }], [b, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 51 } }]]);
+    await ctx.state.saveDesired([[a, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 50 } }], [b, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 50 } }]]);
+    const planning = await startWritebackPlanning(ctx, { runFull: false, dryRun: false, include: [] });
+    const planned = await planning.plan(specs);
+    expect(planning.candidates).toBe(2);
+    expect(planned.changes).toEqual([]);
+    // A score lands before the commit: a's new value was not in the plan.
+    await ctx.state.saveDesired([[a, { modelVersion: 'm-1', fields: { CS_Health_Score__c: 70 } }]]);
+    await planning.commit(planned);
+    expect(await redis.zrange(keys(ctx.prefix).writebackCandidates, 0, -1)).toEqual([a]);
+    const next = await startWritebackPlanning(ctx, { runFull: false, dryRun: false, include: [] });
+    expect((await next.plan(specs)).changes.map((c) => c.accountId)).toEqual([a]);
   });
 });
