@@ -77,7 +77,21 @@ interface Filter {
 async function* indexedExport(deps: ExportDeps, file: string, index: EventIndex & { ok: true }, filter: Filter): AsyncGenerator<Buffer | string> {
   const nowSeconds = deps.clock.now() / 1000;
   yield* serveRuns(file, index.runs, filter.from, filter.to, nowSeconds);
-  yield* exportLines(deps, filter, null, false);
+  yield* appendedLines(deps, filter, nowSeconds);
+}
+
+/** The appended events of an unfiltered export: the lines exportLines would serve, from their rendering at append time. */
+function* appendedLines(deps: ExportDeps, filter: Filter, nowSeconds: number): Generator<string> {
+  let chunk = '';
+  for (const { time, text } of deps.store.appendedLines()) {
+    if (time < filter.from || time >= filter.to || time > nowSeconds) continue;
+    chunk += `${text}\n`;
+    if (chunk.length >= 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
 /** Whether a request can be answered from the index: no event, where, limit, time_in_ms or terminate-early. */
@@ -85,7 +99,7 @@ function unfiltered(filter: Filter, terminateAfter: number | null): boolean {
   return filter.events === null && filter.where === null && filter.limit === Number.POSITIVE_INFINITY && !filter.timeInMs && terminateAfter === null;
 }
 
-async function* exportLines(deps: ExportDeps, filter: Filter, terminateAfter: number | null, withFile = true): AsyncGenerator<string> {
+async function* exportLines(deps: ExportDeps, filter: Filter, terminateAfter: number | null): AsyncGenerator<string> {
   const nowSeconds = deps.clock.now() / 1000;
   let served = 0;
   const matches = (value: unknown): value is z.infer<typeof rawEventSchema> => {
@@ -99,7 +113,7 @@ async function* exportLines(deps: ExportDeps, filter: Filter, terminateAfter: nu
   const render = (event: z.infer<typeof rawEventSchema>, text: string | null): string =>
     filter.timeInMs ? JSON.stringify({ ...event, properties: { ...event.properties, time: Math.round(event.properties.time * 1000) } }) : (text ?? JSON.stringify(event));
   async function* candidates(): AsyncGenerator<{ value: unknown; text: string | null }> {
-    if (deps.eventsFile && withFile) {
+    if (deps.eventsFile) {
       for await (const text of fileLines(deps.eventsFile)) {
         let value: unknown;
         try {

@@ -14,9 +14,16 @@ export const rawProfileSchema = z.looseObject({
 });
 export type RawProfile = z.infer<typeof rawProfileSchema>;
 
+/** An appended event as an unfiltered export serves it: its time and its line (without the newline). */
+export interface AppendedLine {
+  time: number;
+  text: string;
+}
+
 export class MixpanelStore {
   private readonly profiles = new Map<string, RawProfile>();
   private readonly events: RawEvent[] = [];
+  private readonly lines: AppendedLine[] = [];
 
   constructor(profiles: RawRecord[]) {
     profiles.forEach((p, i) => {
@@ -40,10 +47,20 @@ export class MixpanelStore {
     return [...this.profiles.values()];
   }
   appendEvents(events: RawEvent[]): void {
-    this.events.push(...events);
+    for (const event of events) {
+      this.events.push(event);
+      // Rendered once, as the line-by-line export renders it (parse, then stringify), so an
+      // unfiltered export serves appended events without a schema parse and a stringify per request.
+      const line = rawEventSchema.parse(event);
+      this.lines.push({ time: line.properties.time, text: JSON.stringify(line) });
+    }
   }
   /** Events appended through POST /__sandbox/events, served after the dataset's file. */
   appendedEvents(): readonly RawEvent[] {
     return this.events;
+  }
+  /** The appended events' times and export lines, in the order of appendedEvents(). */
+  appendedLines(): readonly AppendedLine[] {
+    return this.lines;
   }
 }

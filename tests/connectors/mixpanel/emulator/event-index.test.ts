@@ -1,8 +1,8 @@
 /**
  * The emulator's day index of the events file: an unfiltered export served from raw byte ranges
  * is byte for byte the export the line-by-line path serves (forced here with limit=100000), for
- * files with days out of order, blank lines, lines the export skips, a missing final newline and
- * a clock inside a day.
+ * files with days out of order, blank lines, lines the export skips, a missing final newline, a
+ * clock inside a day and events appended through the sandbox route.
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function serve(text: string, clockIso: string): Promise<{ fast: (q: string, gzip?: boolean) => Promise<string>; slow: (q: string) => Promise<string>; indexed: string | null; close(): Promise<void> }> {
+async function serve(text: string, clockIso: string, appended: unknown[] = []): Promise<{ fast: (q: string, gzip?: boolean) => Promise<string>; slow: (q: string) => Promise<string>; indexed: string | null; close(): Promise<void> }> {
   n += 1;
   const dir = join(root, `d${n}`);
   await mkdir(join(dir, 'mixpanel'), { recursive: true });
@@ -38,6 +38,10 @@ async function serve(text: string, clockIso: string): Promise<{ fast: (q: string
   emulator.kit.clock.set(Date.parse(clockIso));
   const indexed = await emulator.indexEvents();
   const { server, url } = await listen(emulator.app, 0);
+  if (appended.length > 0) {
+    const res = await fetch(`${url}/__sandbox/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(appended) });
+    expect(res.status).toBe(201);
+  }
   const get = async (q: string, gzip = false): Promise<string> => {
     const res = await fetch(`${url}/api/2.0/export?project_id=1&${q}`, { headers: gzip ? { ...AUTH, 'accept-encoding': 'gzip' } : { ...AUTH, 'accept-encoding': 'identity' } });
     expect(res.status).toBe(200);
@@ -54,6 +58,16 @@ const eventLine = fc.record({
   name: fc.constantFrom('a', 'b', 'Signed up', 'é ü'),
   pad: fc.constantFrom('', ' ', '  '),
 }).map(({ day, second, name, pad }) => `${pad}${JSON.stringify({ event: name, properties: { time: DAY0 + day * DAY + second, distinct_id: `u${second % 7}`, $insert_id: `i${day}-${second}` } })}${pad}`);
+/** Events appended through the sandbox route: in and out of the range, after the clock, with properties in any order. */
+const appendedEvent = fc.record({
+  day: fc.integer({ min: -1, max: 6 }),
+  second: fc.integer({ min: 0, max: 86_399 }),
+  name: fc.constantFrom('a', 'Signed up', 'é ü'),
+  first: fc.boolean(),
+}).map(({ day, second, name, first }) => {
+  const time = DAY0 + day * DAY + second;
+  return first ? { event: name, properties: { time, distinct_id: 'p', extra: [1, { b: 'c' }] } } : { properties: { $insert_id: `a${second}`, time, distinct_id: 'q' }, event: name, x: 1 };
+});
 const line = fc.oneof(
   { weight: 8, arbitrary: eventLine },
   { weight: 1, arbitrary: fc.constantFrom('', '   ', '{"event":"","properties":{"time":1}}', '{"event":"x","properties":{}}', '[1,2]', '{"event":"x","properties":{"time":"1"}}') },
@@ -68,9 +82,10 @@ describe('events file index', () => {
         fc.integer({ min: 0, max: 5 }),
         fc.integer({ min: 0, max: 5 }),
         fc.integer({ min: 0, max: 6 * 24 }).map((h) => h * 3600),
-        async (lines, finalNewline, a, b, clockOffset) => {
+        fc.array(appendedEvent, { maxLength: 8 }),
+        async (lines, finalNewline, a, b, clockOffset, appended) => {
           const text = lines.join('\n') + (finalNewline && lines.length > 0 ? '\n' : '');
-          const s = await serve(text, new Date((DAY0 + clockOffset) * 1000).toISOString());
+          const s = await serve(text, new Date((DAY0 + clockOffset) * 1000).toISOString(), appended);
           try {
             expect(s.indexed).toBeNull();
             const q = `from_date=${ymd(DAY0 + Math.min(a, b) * DAY)}&to_date=${ymd(DAY0 + Math.max(a, b) * DAY)}`;
@@ -84,6 +99,26 @@ describe('events file index', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('serves a day spread over thousands of short runs (a file ordered by person) exactly, past the size of one gathered read', async () => {
+    // Two days alternate line by line, so every line is a run of its own: about 1.5 MB of the
+    // requested day in 12,000 ranges, more than one gathered buffer; the last line has no newline.
+    const lines: string[] = [];
+    for (let i = 0; i < 24_000; i += 1) {
+      lines.push(JSON.stringify({ event: 'e', properties: { time: DAY0 + (i % 2) * DAY + (i % 3600), distinct_id: `person-${i}`, $insert_id: `insert-${i}-${'x'.repeat(60)}` } }));
+    }
+    const s = await serve(lines.join('\n'), new Date((DAY0 + 3 * DAY) * 1000).toISOString());
+    try {
+      expect(s.indexed).toBeNull();
+      for (const q of [`from_date=${ymd(DAY0 + DAY)}&to_date=${ymd(DAY0 + DAY)}`, `from_date=${ymd(DAY0)}&to_date=${ymd(DAY0)}`]) {
+        const slow = await s.slow(q);
+        expect(slow.split('\n')).toHaveLength(12_001);
+        expect(await s.fast(q)).toBe(slow);
+      }
+    } finally {
+      await s.close();
+    }
   });
 
   it('keeps one run per stretch of same-day lines, and leaves files it cannot index exactly to the line-by-line path', async () => {
