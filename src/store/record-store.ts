@@ -25,7 +25,7 @@ const EQUAL = '='.charCodeAt(0);
  * when it has one (ARGV[3] is then 'j'; 'jw' for Accounts, which also carry the write-back
  * candidates and their mark sequence next), and the partition's set when the page replaces a
  * partition. ARGV: the number n of page ids, the page's JSON texts joined by newlines (in id
- * order), 'j' or '', the n page ids (distinct), then the ids the source reports deleted
+ * order), 'j', 'jw' or '', the n page ids (distinct), then the ids the source reports deleted
  * (distinct). Returns the status of each page id as one string ('i' inserted, 'u' updated, '='
  * unchanged), then the removed ids: those of the deleted ids and of the partition's previous ids
  * absent from the page that were stored before the page landed. The changed and removed ids are

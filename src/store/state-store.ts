@@ -250,13 +250,20 @@ export class StateStore {
   }
 
   async appendWrites(accountId: string, entries: WriteAudit[], retain = 500): Promise<void> {
-    if (entries.length === 0) return;
-    const key = this.k.writes(accountId);
-    await this.redis
-      .multi()
-      .lpush(key, ...entries.map((e) => JSON.stringify(e)))
-      .ltrim(key, 0, retain - 1)
-      .exec();
+    await this.appendWritesMany([[accountId, entries]], retain);
+  }
+
+  /** appendWrites for many accounts, in one transaction per 1,000 accounts (a write-back settles thousands). */
+  async appendWritesMany(audits: ReadonlyArray<[string, WriteAudit[]]>, retain = 500): Promise<void> {
+    const nonEmpty = audits.filter(([, entries]) => entries.length > 0);
+    for (let i = 0; i < nonEmpty.length; i += 1000) {
+      const m = this.redis.multi();
+      for (const [accountId, entries] of nonEmpty.slice(i, i + 1000)) {
+        const key = this.k.writes(accountId);
+        m.lpush(key, ...entries.map((e) => JSON.stringify(e))).ltrim(key, 0, retain - 1);
+      }
+      await m.exec();
+    }
   }
 
   async writes(accountId: string, limit = 100): Promise<WriteAudit[]> {

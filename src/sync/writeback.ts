@@ -509,7 +509,7 @@ export async function writebackRun(ctx: SyncContext, runId: string, options: Wri
   }
   // A failed record keeps its difference, so a later run tries it again after its backoff.
   await log(logLines);
-  for (const [accountId, audit] of audits) await ctx.state.appendWrites(accountId, audit);
+  await ctx.state.appendWritesMany(audits);
   if (updatedAccounts.length > 0) await ctx.records.upsert('salesforce.account', updatedAccounts);
   if (written.length > 0) await ctx.state.saveLastWritten(written);
   if (failureUpdates.length > 0) await ctx.state.saveWriteFailures(failureUpdates);
