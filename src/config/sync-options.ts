@@ -1,6 +1,6 @@
 /** The run options of SyncContext from the environment (one place for the server, sandbox and CLI). */
 import type { SyncContext } from '../sync/context.ts';
-import { readModelFile } from '../sync/health-evaluation.ts';
+import { readModelFile } from '../health/model-file.ts';
 import type { Env } from './env.ts';
 import { ConfigError } from '../contracts/errors.ts';
 

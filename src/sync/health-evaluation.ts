@@ -6,21 +6,14 @@
  * reports the separation of the at-risk cohorts from the healthy one.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { aucOf } from '../health/auc.ts';
-import { defaultHealthModel, loadHealthModel, type HealthModel } from '../health/model.ts';
+import { defaultHealthModel, type HealthModel } from '../health/model.ts';
 import { scoreAccount, type HealthBand } from '../health/score.ts';
 import { computeSignals } from '../signals/compute-signals.ts';
 import type { AccountBundle } from '../signals/account-bundle.ts';
 import { buildBundles } from './account-bundles.ts';
 import type { SyncContext } from './context.ts';
-
-export function readModelFile(file: string): HealthModel {
-  const text = readFileSync(file, 'utf8');
-  const data: unknown = file.endsWith('.yaml') || file.endsWith('.yml') ? parseYaml(text) : JSON.parse(text);
-  return loadHealthModel(data);
-}
 
 function scoreOf(bundle: AccountBundle, model: HealthModel, asOf: Date): { score: number | null; band: HealthBand | null } {
   const r = scoreAccount(computeSignals(bundle, asOf), model, { employees: bundle.account.employees });

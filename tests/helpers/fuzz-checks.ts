@@ -22,7 +22,7 @@ import { envSchema, loadEnv, SECRET_SETTINGS } from '../../src/config/env.ts';
 import { sourcesFromEnv } from '../../src/config/sources-from-env.ts';
 import { ConfigError } from '../../src/contracts/errors.ts';
 import { readSandboxState } from '../../src/sandbox/state-file.ts';
-import { readModelFile } from '../../src/sync/health-evaluation.ts';
+import { readModelFile } from '../../src/health/model-file.ts';
 import { main } from '../../src/cli/main.ts';
 import { RecordStore } from '../../src/store/record-store.ts';
 import { BAD_REASON, anyBody, buildCsv, buildJsonl, buildWebhookBatch, envMap, messyText, surveyBatch, type BatchItem, type BuiltFile } from './arbitraries.ts';

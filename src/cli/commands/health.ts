@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { backtestModel, previewModel, readModelFile } from '../../sync/health-evaluation.ts';
+import { backtestModel, previewModel } from '../../sync/health-evaluation.ts';
+import { readModelFile } from '../../health/model-file.ts';
 import { print, UsageError, withContext, type CliIO } from '../cli-context.ts';
 
 export async function healthCommand(argv: string[], io: CliIO): Promise<number> {
