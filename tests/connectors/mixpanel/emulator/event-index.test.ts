@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 let n = 0;
-async function serve(text: string, clockIso: string, appended: unknown[] = []): Promise<{ fast: (q: string, gzip?: boolean) => Promise<string>; slow: (q: string) => Promise<string>; indexed: string | null; close(): Promise<void> }> {
+async function serve(text: string, clockIso: string, appended: unknown[] = []): Promise<{ fast: (q: string, gzip?: boolean) => Promise<string>; slow: (q: string) => Promise<string>; indexed: string | null; setClock(iso: string): void; close(): Promise<void> }> {
   n += 1;
   const dir = join(root, `d${n}`);
   await mkdir(join(dir, 'mixpanel'), { recursive: true });
@@ -49,7 +49,7 @@ async function serve(text: string, clockIso: string, appended: unknown[] = []): 
     expect(res.headers.get('content-encoding')).toBe(gzip ? 'gzip' : null);
     return res.text();
   };
-  return { fast: get, slow: (q) => get(`${q}&limit=100000`), indexed, close: () => closeServer(server) };
+  return { fast: get, slow: (q) => get(`${q}&limit=100000`), indexed, setClock: (iso) => emulator.kit.clock.set(Date.parse(iso)), close: () => closeServer(server) };
 }
 
 const eventLine = fc.record({
@@ -115,7 +115,30 @@ describe('events file index', () => {
         const slow = await s.slow(q);
         expect(slow.split('\n')).toHaveLength(12_001);
         expect(await s.fast(q)).toBe(slow);
+        // Again, from the answer kept in memory.
+        expect(await s.fast(q, true)).toBe(slow);
       }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('serves a kept answer only while none of its events is after the clock', async () => {
+    const ev = (day: number, hour: number): string => JSON.stringify({ event: 'x', properties: { time: DAY0 + day * DAY + hour * 3600, distinct_id: `u${hour}` } });
+    const s = await serve([ev(0, 1), ev(1, 2), ev(0, 20), ev(1, 9), ev(1, 22)].join('\n'), new Date((DAY0 + 3 * DAY) * 1000).toISOString());
+    try {
+      const q = `from_date=${ymd(DAY0)}&to_date=${ymd(DAY0 + DAY)}`;
+      const all = await s.slow(q);
+      expect(all.split('\n')).toHaveLength(6);
+      expect(await s.fast(q)).toBe(all);
+      expect(await s.fast(q)).toBe(all);
+      // The clock goes back inside the second day: the kept answer would hold events after it.
+      s.setClock(new Date((DAY0 + DAY + 10 * 3600) * 1000).toISOString());
+      const early = await s.slow(q);
+      expect(early.split('\n')).toHaveLength(5);
+      expect(await s.fast(q)).toBe(early);
+      s.setClock(new Date((DAY0 + 5 * DAY) * 1000).toISOString());
+      expect(await s.fast(q)).toBe(all);
     } finally {
       await s.close();
     }
