@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { generateDataset, type GenerateSummary } from '../src/sandbox/generator/index.ts';
 import { connectRedis } from '../src/store/redis.ts';
 import { RunStore } from '../src/store/run-store.ts';
-import { bareParse } from './ingest.ts';
+import { bareParseInProcess } from './ingest.ts';
 import { logTail, privateRedis, runCli, startSandboxProc, type BenchRedis, type SandboxProc, type Watched } from './sandbox-procs.ts';
 
 /** The issue's shapes: 2,000 accounts with about a million events; 20,000 accounts with 200,000 contacts, 100,000 tickets, 5 million events. */
@@ -160,8 +160,7 @@ export interface EndToEndFull {
  */
 export async function benchEndToEnd(root: string, shape: DatasetShape, generated: { summary: GenerateSummary; ms: number }, timeoutMs: number, print: (text: string) => void): Promise<void> {
   const datasetDir = generated.summary.dir;
-  await bareParse(generated.summary.paths.event); // warm the page cache
-  const bare = await bareParse(generated.summary.paths.event);
+  const bare = await bareParseInProcess(generated.summary.paths.event);
   const redis: BenchRedis = await privateRedis(join(root, `redis-${shape.accounts}`));
   let sandbox: SandboxProc | null = null;
   try {

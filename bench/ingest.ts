@@ -24,6 +24,7 @@ import { LineWriter } from '../src/sandbox/generator/line-writer.ts';
 import { RecordStore } from '../src/store/record-store.ts';
 import { connectRedis, clearPrefix } from '../src/store/redis.ts';
 import { silentLogger } from '../src/logging/logger.ts';
+import { withWorkerNodeFlags } from '../src/runtime/node-flags.ts';
 
 export const NOW = new Date('2026-11-20T12:00:00Z');
 const ACCOUNTS = 500;
@@ -83,7 +84,13 @@ function rssSampler(): { stop(): number } {
   };
 }
 
-export async function bareParse(file: string): Promise<{ ms: number; lines: number; cpuSeconds: number }> {
+export interface BareResult {
+  ms: number;
+  lines: number;
+  cpuSeconds: number;
+}
+
+export async function bareParse(file: string): Promise<BareResult> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   let lines = 0;
@@ -207,7 +214,7 @@ export async function realPath(dir: string, redisUrl: string, prefix: string, da
 }
 
 /** The lines `npm run bench` prints for the ingest comparison. */
-export function formatIngest(bare: { ms: number; lines: number; cpuSeconds: number }, real: RealPathResult): string[] {
+export function formatIngest(bare: BareResult, real: RealPathResult): string[] {
   const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MB`;
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   return [
@@ -220,17 +227,24 @@ export function formatIngest(bare: { ms: number; lines: number; cpuSeconds: numb
   ];
 }
 
-/** realPath in a fresh process (bench/ingest-process.ts), so one measurement's heap does not hide the next one's growth. */
-async function realPathInProcess(dir: string, redisUrl: string, prefix: string, days: number): Promise<RealPathResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ingest-process.ts'), dir, redisUrl, prefix, String(days)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * One measurement in a fresh process (bench/ingest-process.ts) with the V8 flags a worker runs with
+ * (src/runtime/node-flags.ts): one measurement's heap does not hide the next one's growth, and
+ * the bare pass and the real path run under the same flags.
+ */
+async function inProcess<T>(args: string[]): Promise<T> {
+  const child = spawn(process.execPath, [...withWorkerNodeFlags(['--import', 'tsx']), join(import.meta.dirname, 'ingest-process.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`ingest process exited with ${code}`);
-  return JSON.parse(out) as RealPathResult;
+  return JSON.parse(out) as T;
 }
+
+export const bareParseInProcess = (file: string): Promise<BareResult> => inProcess<BareResult>(['bare', file]);
+export const realPathInProcess = (dir: string, redisUrl: string, prefix: string, days = 30): Promise<RealPathResult> => inProcess<RealPathResult>(['real', dir, redisUrl, prefix, String(days)]);
 
 /**
  * Peak memory as the file grows from N/2 to 2N events (1M vs 4M for --events 2000000), each

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bareParse, benchMemory, formatIngest, realPath, writeEvents } from './ingest.ts';
+import { bareParseInProcess, benchMemory, formatIngest, realPathInProcess, writeEvents } from './ingest.ts';
 import { benchIdentity } from './identity.ts';
 import { benchWriteback } from './writeback.ts';
 import { benchWebhook } from './webhook.ts';
@@ -33,9 +33,9 @@ try {
   if (want('ingest')) {
     const events = Number(values.events);
     const file = await writeEvents(join(root, 'ingest'), events);
-    await bareParse(file); // warm the page cache
-    const bare = await bareParse(file);
-    const real = await realPath(join(root, 'ingest'), redisUrl, `tmbench:${process.pid}`);
+    // Each in a fresh process with a worker's V8 flags (src/runtime/node-flags.ts).
+    const bare = await bareParseInProcess(file);
+    const real = await realPathInProcess(join(root, 'ingest'), redisUrl, `tmbench:${process.pid}`);
     for (const line of formatIngest(bare, real)) console.log(line);
   }
   if (want('memory')) {

@@ -11,6 +11,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { spawnTs } from '../tests/helpers/node-process.ts';
+import { withWorkerNodeFlags } from '../src/runtime/node-flags.ts';
 import { readSandboxState, type SandboxState } from '../src/sandbox/state-file.ts';
 import { ensureRedis } from '../src/sandbox/redis-bootstrap.ts';
 
@@ -125,7 +126,8 @@ function spawnProc(cwd: string, name: string, args: string[], env: NodeJS.Proces
   mkdirSync(cwd, { recursive: true });
   const logFile = join(cwd, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawnTs(MAIN, args, { cwd, env, stdio: ['ignore', fd, fd] });
+  // As `npm start` and `npm run tidemark -- worker` start them: with a worker's V8 flags.
+  const child = spawnTs(MAIN, args, { cwd, env, stdio: ['ignore', fd, fd] }, withWorkerNodeFlags([], env.NODE_OPTIONS ?? ''));
   closeSync(fd);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${name}`);

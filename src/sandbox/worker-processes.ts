@@ -14,17 +14,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
+import { withWorkerNodeFlags } from '../runtime/node-flags.ts';
 
 export interface WorkerProcesses {
   pids: number[];
   close(): Promise<void>;
 }
 
-/** The command line that runs this CLI again (node with the same loader flags, the same entry script). */
-function cliCommand(): { command: string; args: string[] } {
+/** The command line that runs this CLI again (node with the same loader flags and a worker's V8 flags, the same entry script). */
+export function cliCommand(): { command: string; args: string[] } {
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot tell the CLI entry script (process.argv[1] is empty)');
-  return { command: process.execPath, args: [...process.execArgv, entry] };
+  return { command: process.execPath, args: [...withWorkerNodeFlags(process.execArgv), entry] };
 }
 
 export function startWorkerProcesses(count: number, log: Logger, cwd = process.cwd()): WorkerProcesses {

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 const root = join(import.meta.dirname, '..', '..');
 const tsxLoader = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
-export function spawnTs(entry: string, args: string[], options: SpawnOptions): ChildProcess {
-  return spawn(process.execPath, ['--import', tsxLoader, entry, ...args], options);
+/** `nodeFlags` go before the loader (e.g. a worker's V8 flags, src/runtime/node-flags.ts). */
+export function spawnTs(entry: string, args: string[], options: SpawnOptions, nodeFlags: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, '--import', tsxLoader, entry, ...args], options);
 }
