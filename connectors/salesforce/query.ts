@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { mapSalesforceError, type SalesforceSession } from './connection.ts';
 import { describeSchema } from './raw-schemas.ts';
 
-const resultSchema = z.object({ done: z.boolean(), nextRecordsUrl: z.string().optional(), records: z.array(z.record(z.string(), z.unknown())) });
+/**
+ * Each record is checked to be an object, not copied: the stream's raw schema validates its
+ * fields (z.record copied every field of every record, about a fifth of the client's CPU for an
+ * Account page).
+ */
+const rawRecord = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+  error: (issue) => `Invalid input: expected record, received ${issue.input === null ? 'null' : Array.isArray(issue.input) ? 'array' : typeof issue.input}`,
+});
+const resultSchema = z.object({ done: z.boolean(), nextRecordsUrl: z.string().optional(), records: z.array(rawRecord) });
 export type QueryPage = z.infer<typeof resultSchema>;
 
 /** SOQL datetime literal: UTC, no milliseconds (floored to the second), unquoted. */

@@ -150,6 +150,16 @@ describe('Salesforce connector on the wire', () => {
     expect(page?.quarantined[0]?.reason).toMatch(/Id: .*Salesforce Id/);
   });
 
+  it('fails a page whose records are not all objects as a transient error naming what it got', async () => {
+    token(nock(LOGIN));
+    const api = nock(INSTANCE);
+    api.get(`${BASE}/sobjects/Account/describe`).reply(200, describeBody(ACCOUNT_FIELDS), JSON_UTF8);
+    queryAll(api, { totalSize: 2, done: true, records: [account(1, '2026-11-03T00:00:00.000+0000'), 7] });
+    const failure = collect(stream<'salesforce.account'>('accounts'), config);
+    await expect(failure).rejects.toBeInstanceOf(TransientError);
+    await expect(failure).rejects.toThrow(/unexpected query response shape: Invalid input: expected record, received number/);
+  });
+
   it('refreshes an expired session by re-running the client-credentials flow and replays the call', async () => {
     token(nock(LOGIN), 2);
     const api = nock(INSTANCE);
