@@ -7,7 +7,8 @@
  * generation, which the major collector then walks. Twice the room halves the scavenges and the
  * promotions: measured on 2,000,000 Mixpanel events, the real path's CPU went 8.1-9.2 s -> 7.6-7.7 s
  * (bare JSON.parse of the same file unchanged, 3.3-3.7 s), and a 2,000-account full sync's worker
- * 18.6 s -> 16.6 s (docs/benchmarks.md). The price is up to 48 MB more young generation per process.
+ * 18.6 s -> 16.6 s (docs/benchmarks.md). The price: the young generation takes 64 MB instead of 32 in
+ * each such process.
  *
  * The flag is given on the command line (package.json scripts, bin/tidemark.js, the sandbox's worker
  * processes): V8 sizes its heap when the process starts. A value already set in NODE_OPTIONS or on
