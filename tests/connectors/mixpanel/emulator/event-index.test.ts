@@ -123,6 +123,24 @@ describe('events file index', () => {
     }
   });
 
+  it('serves short runs far apart (each read on its own) exactly', async () => {
+    // Lines of the second day between long lines of the first: each of its runs is a range of its own.
+    const lines: string[] = [];
+    for (let i = 0; i < 1_200; i += 1) {
+      const day = i % 2;
+      lines.push(JSON.stringify({ event: 'e', properties: { time: DAY0 + day * DAY + i, distinct_id: `person-${i}`, pad: day === 0 ? 'x'.repeat(6_000) : '' } }));
+    }
+    const s = await serve(`${lines.join('\n')}\n`, new Date((DAY0 + 3 * DAY) * 1000).toISOString());
+    try {
+      const q = `from_date=${ymd(DAY0 + DAY)}&to_date=${ymd(DAY0 + DAY)}`;
+      const slow = await s.slow(q);
+      expect(slow.split('\n')).toHaveLength(601);
+      expect(await s.fast(q)).toBe(slow);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('serves a kept answer only while none of its events is after the clock', async () => {
     const ev = (day: number, hour: number): string => JSON.stringify({ event: 'x', properties: { time: DAY0 + day * DAY + hour * 3600, distinct_id: `u${hour}` } });
     const s = await serve([ev(0, 1), ev(1, 2), ev(0, 20), ev(1, 9), ev(1, 22)].join('\n'), new Date((DAY0 + 3 * DAY) * 1000).toISOString());
