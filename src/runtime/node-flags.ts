@@ -10,9 +10,11 @@
  * 18.6 s -> 16.6 s (docs/benchmarks.md). The price: the young generation takes 64 MB instead of 32 in
  * each such process.
  *
- * The flag is given on the command line (package.json scripts, bin/tidemark.js, the sandbox's worker
- * processes): V8 sizes its heap when the process starts. A value already set in NODE_OPTIONS or on
- * the command line wins.
+ * The flag is given on the command line, since V8 sizes its heap when the process starts: in the
+ * package.json scripts (start, tidemark, worker, api), in bin/tidemark.js (the installed command and
+ * the Docker image; it reads worker-node-flags.json) and for the sandbox's worker processes. For the
+ * last two a size already set in NODE_OPTIONS or on the command line wins. Tests keep the three
+ * places equal to WORKER_NODE_FLAGS.
  */
 export const SEMI_SPACE_FLAG = '--max-semi-space-size';
 export const WORKER_NODE_FLAGS: readonly string[] = [`${SEMI_SPACE_FLAG}=32`];

@@ -1,4 +1,7 @@
 /** The V8 flags of the processes that run sync jobs (src/runtime/node-flags.ts). */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WORKER_NODE_FLAGS, withWorkerNodeFlags } from '../../src/runtime/node-flags.ts';
 import { cliCommand } from '../../src/sandbox/worker-processes.ts';
@@ -23,5 +26,24 @@ describe('worker node flags', () => {
     const own = process.execArgv.filter((a) => a.startsWith('--max-semi-space-size'));
     if ((process.env.NODE_OPTIONS ?? '').includes('--max-semi-space-size')) expect(semi).toEqual(own);
     else expect(semi).toEqual(own.length > 0 ? own : WORKER_NODE_FLAGS);
+  });
+});
+
+describe('where the flags are given', () => {
+  const root = join(import.meta.dirname, '..', '..');
+
+  it('the package.json scripts that run the product give them', () => {
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['start', 'tidemark', 'worker', 'api']) expect(scripts[name], name).toBe(`node ${WORKER_NODE_FLAGS.join(' ')} --import tsx src/cli/main.ts${name === 'tidemark' ? '' : ` ${name}`}`);
+  });
+
+  it('bin/tidemark.js reads them from worker-node-flags.json, runs the CLI with them, and exits with its code', () => {
+    expect(JSON.parse(readFileSync(join(root, 'src/runtime/worker-node-flags.json'), 'utf8'))).toEqual(WORKER_NODE_FLAGS);
+    const env = { ...process.env, NODE_OPTIONS: '' };
+    const help = spawnSync(process.execPath, [join(root, 'bin/tidemark.js'), '--help'], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/sync/);
+    const bad = spawnSync(process.execPath, [join(root, 'bin/tidemark.js'), 'no-such-command'], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).not.toBe(0);
   });
 });
