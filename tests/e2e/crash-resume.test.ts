@@ -105,7 +105,7 @@ describe('SIGKILL mid-pull', () => {
     await new Promise((r) => first.once('exit', r));
 
     startWorker();
-    const done = await waitForRun(ctx, connection, run.id, 90_000);
+    const done = await waitForRun(ctx, run.id, 90_000);
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
     expect(await ctx.records.count('zendesk.user')).toBe(total);

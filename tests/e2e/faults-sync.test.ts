@@ -28,7 +28,7 @@ describe('sync under faults', () => {
 
     const connection = bullConnection(sandbox.redisUrl);
     const run = await requestRun(sandbox.services.ctx, connection, { sources: ['salesforce', 'zendesk', 'mixpanel', 'surveys'], full: true, dryRun: false, trigger: 'test' });
-    const done = await waitForRun(sandbox.services.ctx, connection, run.id, 120_000);
+    const done = await waitForRun(sandbox.services.ctx, run.id, 120_000);
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
 

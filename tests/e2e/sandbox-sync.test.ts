@@ -90,7 +90,7 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 describe('sandbox end to end', () => {
   it('a full run writes health fields onto every emulated Account', async () => {
     expect(sandbox.initialRunId).not.toBeNull();
-    const run = await waitForRun(sandbox.services.ctx, bullConnection(sandbox.redisUrl), sandbox.initialRunId as string, 60_000);
+    const run = await waitForRun(sandbox.services.ctx, sandbox.initialRunId as string, 60_000);
     const summary = summarizeRun(run);
     expect(run.error).toBeNull();
     expect(run.status).toBe('succeeded');
@@ -223,7 +223,7 @@ describe('sandbox end to end', () => {
     const connection = bullConnection(sandbox.redisUrl);
     const first = await requestRun(sandbox.services.ctx, connection, { sources: ['salesforce', 'zendesk', 'mixpanel'], full: true, dryRun: true, trigger: 'test' });
     const second = await requestRun(sandbox.services.ctx, connection, { sources: ['zendesk'], full: false, dryRun: true, trigger: 'test' });
-    const b = await waitForRun(sandbox.services.ctx, connection, second.id, 60_000);
+    const b = await waitForRun(sandbox.services.ctx, second.id, 60_000);
     const a = await sandbox.services.ctx.runs.get(first.id);
     expect(a?.status).toBe('succeeded');
     expect(b.status).toBe('succeeded');
@@ -259,7 +259,7 @@ describe('sandbox end to end', () => {
     const connection = bullConnection(sandbox.redisUrl);
     const ask = async (): Promise<Record<string, number>> => {
       const run = await requestRun(sandbox.services.ctx, connection, { sources: ['salesforce', 'zendesk', 'mixpanel'], full: false, dryRun: false, trigger: 'test' });
-      const done = await waitForRun(sandbox.services.ctx, connection, run.id, 60_000);
+      const done = await waitForRun(sandbox.services.ctx, run.id, 60_000);
       expect(done.status).toBe('succeeded');
       return done.counters;
     };

@@ -194,7 +194,7 @@ export class CrashOrg {
   }
 
   async waitForRun(runId: string, timeoutMs = 60_000): Promise<RunView> {
-    return waitForRun(this.ctx, bullConnection(this.redisUrl), runId, timeoutMs);
+    return waitForRun(this.ctx, runId, timeoutMs);
   }
 
   async stage(runId: string): Promise<string | undefined> {

@@ -49,7 +49,7 @@ async function runAfterDeadWorker(name: string, maxStalls: number): Promise<RunV
   expect(await takeAndDie(ctx, connection)).toBe(run.id);
   const workers = await startWorkers(ctx, connection, { lockDurationMs: LOCK_MS, maxStalls });
   cleanups.push(() => workers.close());
-  return waitForRun(ctx, connection, run.id, 20_000);
+  return waitForRun(ctx, run.id, 20_000);
 }
 
 describe('a run job that stalls more often than allowed', () => {

@@ -110,7 +110,7 @@ describe('long sync under random faults on every route', () => {
     const connection = bullConnection(sandbox.redisUrl);
     const started = Date.now();
     const run = await requestRun(sandbox.services.ctx, connection, { sources: ['salesforce', 'zendesk', 'mixpanel', 'surveys'], full: true, dryRun: false, trigger: 'test' });
-    const done = await waitForRun(sandbox.services.ctx, connection, run.id, 540_000);
+    const done = await waitForRun(sandbox.services.ctx, run.id, 540_000);
     // Every kind of fault really fired, on every emulator (a 429 storm on Zendesk and Mixpanel,
     // and on the Salesforce token route).
     const fired = await Promise.all([firedByType(salesforce, FAULTS.salesforce), firedByType(zendesk, FAULTS.zendesk), firedByType(mixpanel, FAULTS.mixpanel)]);

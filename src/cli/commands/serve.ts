@@ -16,7 +16,6 @@ import { exitWithParent, startWorkerProcesses } from '../../sandbox/worker-proce
 import { ConfigError } from '../../contracts/errors.ts';
 import { ensureRedis } from '../../sandbox/redis-bootstrap.ts';
 import { formatSummary, summarizeRun, waitForRun } from '../../sync/run.ts';
-import { bullConnection } from '../../store/redis.ts';
 import { UsageError, type CliIO } from '../cli-context.ts';
 import type { SourceId } from '../../contracts/records.ts';
 import type { ConfiguredSource } from '../../sync/context.ts';
@@ -92,7 +91,7 @@ export async function sandboxCommand(argv: string[], io: CliIO): Promise<number>
   );
   if (sandbox.initialRunId) {
     const runId = sandbox.initialRunId;
-    void waitForRun(sandbox.services.ctx, bullConnection(sandbox.redisUrl), runId)
+    void waitForRun(sandbox.services.ctx, runId)
       .then((run) => io.out(formatSummary(summarizeRun(run))))
       .catch((err: unknown) => log.error({ err: (err as Error).message }, 'initial run did not finish'));
   }

@@ -30,7 +30,7 @@ export async function syncCommand(argv: string[], io: CliIO): Promise<number> {
       print(io, `${run.id} queued (${sources.join(', ')}${run.full ? ', full' : ''}${run.dryRun ? ', dry run' : ''}); follow it with: npm run tidemark -- logs --run ${run.id}`, { runId: run.id, status: run.status, sources });
       return 0;
     }
-    const finished = await waitForRun(ctx, connection, run.id);
+    const finished = await waitForRun(ctx, run.id);
     const summary = summarizeRun(finished);
     print(io, formatSummary(summary), summary);
     return finished.status === 'succeeded' ? 0 : 1;
