@@ -13,11 +13,15 @@
  * The flag is given on the command line, since V8 sizes its heap when the process starts: in the
  * package.json scripts (start, tidemark, worker, api), in bin/tidemark.js (the installed command and
  * the Docker image; it reads worker-node-flags.json) and for the sandbox's worker processes. For the
- * last two a size already set in NODE_OPTIONS or on the command line wins. Tests keep the three
- * places equal to WORKER_NODE_FLAGS.
+ * last two a size already set in NODE_OPTIONS or on the command line wins. A test keeps the
+ * scripts equal to WORKER_NODE_FLAGS.
  */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
 export const SEMI_SPACE_FLAG = '--max-semi-space-size';
-export const WORKER_NODE_FLAGS: readonly string[] = [`${SEMI_SPACE_FLAG}=32`];
+/** Read from worker-node-flags.json, which bin/tidemark.js (plain JavaScript) reads too. */
+export const WORKER_NODE_FLAGS: readonly string[] = z.array(z.string().startsWith('--')).parse(JSON.parse(readFileSync(new URL('./worker-node-flags.json', import.meta.url), 'utf8')));
 
 /** `flags` with WORKER_NODE_FLAGS added, unless `flags` or NODE_OPTIONS already sets the semi-space size. */
 export function withWorkerNodeFlags(flags: readonly string[], nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {

@@ -38,7 +38,7 @@ describe('where the flags are given', () => {
   });
 
   it('bin/tidemark.js reads them from worker-node-flags.json, runs the CLI with them, and exits with its code', () => {
-    expect(JSON.parse(readFileSync(join(root, 'src/runtime/worker-node-flags.json'), 'utf8'))).toEqual(WORKER_NODE_FLAGS);
+    expect(readFileSync(join(root, 'bin/tidemark.js'), 'utf8')).toContain("'src/runtime/worker-node-flags.json'");
     const env = { ...process.env, NODE_OPTIONS: '' };
     const help = spawnSync(process.execPath, [join(root, 'bin/tidemark.js'), '--help'], { env, encoding: 'utf8', timeout: 60_000 });
     expect(help.status).toBe(0);
