@@ -13,7 +13,7 @@ import { scoreRun } from '../src/sync/score.ts';
 import { writebackRun } from '../src/sync/writeback.ts';
 import { startRun, finishRun, opsAlertsOf } from '../src/sync/run.ts';
 import { errorMessage } from '../src/contracts/errors.ts';
-import { withErrorPolicy, type OutcomeListener } from './error-policy.ts';
+import { withErrorPolicy, type OutcomeListener, type ProgressProbe } from './error-policy.ts';
 import { keyRingFromEnv, loadStoredSources } from '../src/sync/stored-credentials.ts';
 import { CredentialStore } from '../src/api/credential-store.ts';
 import { buildRunFlow } from './run-flow.ts';
@@ -55,8 +55,8 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
   };
 
   const workers: Worker[] = [];
-  const add = <T>(name: string, processor: (job: Job<T>, signal?: AbortSignal) => Promise<unknown>, concurrency = 1): Worker => {
-    const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor, onOutcome), {
+  const add = <T>(name: string, processor: (job: Job<T>, signal?: AbortSignal) => Promise<unknown>, concurrency = 1, progressOf?: ProgressProbe<T>): Worker => {
+    const worker = new Worker(name, withErrorPolicy(queue(name), ctx.log, processor, onOutcome, progressOf), {
       connection,
       prefix,
       concurrency,
@@ -123,6 +123,10 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
       await refreshCredentials();
       await ctx.runs.update(data.runId, { stage: 'pull' });
       return pullSource(ctx, data.runId, data.source as SourceId, { full: data.full, signal });
+    }, 1, async (job) => {
+      // A pull's progress: the checkpoints its source's streams saved (a retry resumes from them).
+      const parsed = pullJobSchema.safeParse(job.data);
+      return parsed.success ? ctx.checkpoints.ofSource(parsed.data.source) : '';
     });
   }
   add(RESOLVE_QUEUE, async (job: Job<unknown>) => resolveRun(ctx, stageJobSchema.parse(job.data).runId));

@@ -36,6 +36,12 @@ export class CheckpointStore {
   async clear(source: string, stream: string): Promise<void> {
     await this.redis.multi().hdel(this.key, `${source}:${stream}`).hdel(this.runKey, `${source}:${stream}`).exec();
   }
+  /** The saved checkpoints of a source's streams and the runs that saved them, as one text (equal text: no progress). */
+  async ofSource(source: string): Promise<string> {
+    const [saved, by] = await Promise.all([this.redis.hgetall(this.key), this.redis.hgetall(this.runKey)]);
+    const mine = (flat: Record<string, string>): string[][] => Object.entries(flat).filter(([field]) => field.startsWith(`${source}:`)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return JSON.stringify([mine(saved), mine(by)]);
+  }
   async all(): Promise<Record<string, Checkpoint>> {
     const flat = await this.redis.hgetall(this.key);
     return Object.fromEntries(Object.entries(flat).map(([k, v]) => [k, JSON.parse(v) as Checkpoint]));
