@@ -47,18 +47,38 @@ function pinAnswer(index: IdentityIndex, rule: ManualRule): string | null {
 }
 
 /**
- * The lookup keys of a Mixpanel day activity from its id (`day|distinctId|accountId`, the only
- * fields its keys depend on), for an activity already removed: so activities need no stored key
- * list. An id that does not split that way gives null.
+ * A Mixpanel day activity's identity fields read from its id (`day|distinctId|accountId`, as
+ * activityId builds it: the only fields its resolution and lookup keys depend on), with no
+ * counts or names. An id that does not split that way gives null. A distinct id may hold `|`
+ * (the last one ends it), an account property holding one splits wrongly: callers that have the
+ * record's text confirm the fields with activityIdentity.
  */
-export function activityLookupKeys(id: string): string[] | null {
+export function activityOfId(id: string): MixpanelActivity | null {
   const first = id.indexOf('|');
   const last = id.lastIndexOf('|');
   if (first !== 10 || last <= first) return null;
-  const activity: MixpanelActivity = {
-    kind: 'mixpanel.activity', id, day: id.slice(0, first), distinctId: id.slice(first + 1, last), accountId: id.slice(last + 1) || null, eventCount: 0, eventNames: [],
-  };
-  return lookupKeysOf(activity);
+  return { kind: 'mixpanel.activity', id, day: id.slice(0, first), distinctId: id.slice(first + 1, last), accountId: id.slice(last + 1) || null, eventCount: 0, eventNames: [] };
+}
+
+/**
+ * A stored day activity (its JSON text, as the record store wrote it) as far as resolution reads
+ * it: the fields of its id when the text holds exactly those values (`"distinctId":<same JSON>`
+ * and `"accountId":<same JSON>`; a quote inside a JSON string is always escaped, so only the
+ * record's own keys can match), else the whole record parsed. Saves parsing every activity.
+ */
+export function activityIdentity(id: string, text: string): MixpanelActivity {
+  const a = activityOfId(id);
+  if (a !== null && text.includes(`"distinctId":${JSON.stringify(a.distinctId)}`) && text.includes(`"accountId":${JSON.stringify(a.accountId)}`)) return a;
+  return JSON.parse(text) as MixpanelActivity;
+}
+
+/**
+ * The lookup keys of a Mixpanel day activity from its id, for an activity already removed: so
+ * activities need no stored key list. An id that does not split that way gives null.
+ */
+export function activityLookupKeys(id: string): string[] | null {
+  const activity = activityOfId(id);
+  return activity === null ? null : lookupKeysOf(activity);
 }
 
 /** What the index answers for a domain (`d:<domain>`), or undefined when the key is not in the snapshot. */

@@ -24,7 +24,7 @@ import type { RecordKind, RecordOf } from '../contracts/records.ts';
 import {
   buildIdentityIndex, keysOf, METHODS, NO_PARENTS, resolveKeys, UNMATCHED_REASONS, type IdentityIndex, type Parents, type Resolution, type ResolvableKind, type ResolvableRecord,
 } from '../identity/index.ts';
-import { activityLookupKeys, lookupKeysOf } from '../identity/lookup-keys.ts';
+import { activityIdentity, activityLookupKeys, lookupKeysOf } from '../identity/lookup-keys.ts';
 import { CHUNK, inChunks } from '../store/chunks.ts';
 import { keys, type Keys } from '../store/keys.ts';
 import { parseStoredMatch, type StoredMatch } from '../store/state-store.ts';
@@ -206,7 +206,8 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
     return v as Array<string | null>;
   });
   const [recTexts = [], matchTexts = [], depTexts = []] = scanned ? [scanned, ...replies] : replies;
-  const records = recTexts.map((t) => (t === null ? null : (JSON.parse(t) as RecordOf<ResolvableKind>)));
+  // An activity is read from its id when its text confirms it (its counts and names are not resolved on).
+  const records = recTexts.map((t, i): RecordOf<ResolvableKind> | null => (t === null ? null : derived ? activityIdentity(ids[i] as string, t) : (JSON.parse(t) as RecordOf<ResolvableKind>)));
   // Activities of a person already resolved in this run need neither their parent nor the rules.
   const memoKeys = records.map((r) => activityMemoKey(env, r));
   const memo = env.activities;

@@ -1,7 +1,9 @@
 /** Lookup keys: what a record's resolution reads, and what the identity index answers for each key. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { activityId, type MixpanelActivity } from '../../src/contracts/records.ts';
 import { buildIdentityIndex } from '../../src/identity/index.ts';
-import { activityLookupKeys, changedLookupKeys, identitySnapshot, lookupKeysOf } from '../../src/identity/lookup-keys.ts';
+import { activityIdentity, activityLookupKeys, changedLookupKeys, identitySnapshot, lookupKeysOf } from '../../src/identity/lookup-keys.ts';
 import { ACME, BETA, account, activity, contact, org, profile, rule, ticket, user } from './fixtures.ts';
 
 describe('lookupKeysOf', () => {
@@ -16,6 +18,32 @@ describe('lookupKeysOf', () => {
   it('an activity id gives the keys of the activity (ids with | in the distinct id too)', () => {
     for (const a of [activity('d1', null), activity('d1', BETA), activity('a|b|c', ACME), activity('', null)]) expect(activityLookupKeys(a.id)).toEqual(lookupKeysOf(a));
     expect(activityLookupKeys('no-day')).toBeNull();
+  });
+});
+
+describe('activityIdentity (a stored activity read from its id, confirmed by its text)', () => {
+  const identityOf = (a: Pick<MixpanelActivity, 'id' | 'distinctId' | 'accountId'>): unknown => ({ id: a.id, distinctId: a.distinctId, accountId: a.accountId });
+  // Pipes and quotes in the distinct id, the account property and the event names; names that
+  // spell another record's keys; ids that do not match the record (written by hand).
+  const text = fc.constantFrom('d1', 'a|b', '|', '"', '\\"accountId\\":null', '"accountId":"x"', 'x"distinctId":"d1"', '', 'é');
+  it('equals the parsed record\'s distinct id and account property for any stored activity', () => {
+    fc.assert(
+      fc.property(text, fc.option(text, { nil: null }), fc.array(text, { maxLength: 3 }), fc.option(fc.tuple(text, fc.option(text, { nil: null })), { nil: null }), (distinctId, accountId, eventNames, otherId) => {
+        const id = otherId === null ? activityId('2026-11-01', distinctId, accountId) : activityId('2026-11-01', otherId[0], otherId[1]);
+        const record: MixpanelActivity = { kind: 'mixpanel.activity', id, day: '2026-11-01', distinctId, accountId, eventCount: 3, eventNames, firstAt: 1, lastAt: 2 };
+        const got = activityIdentity(id, JSON.stringify(record));
+        expect(identityOf(got)).toEqual(identityOf(record));
+        expect(lookupKeysOf(got)).toEqual(lookupKeysOf(record));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('reads the id without parsing when the text confirms it, and parses when it cannot', () => {
+    const plain: MixpanelActivity = { kind: 'mixpanel.activity', id: activityId('2026-11-01', 'd1', null), day: '2026-11-01', distinctId: 'd1', accountId: null, eventCount: 3, eventNames: ['Login'] };
+    expect(activityIdentity(plain.id, JSON.stringify(plain))).toMatchObject({ eventNames: [], eventCount: 0 });
+    // The account property holds a pipe: the id splits wrongly, so the text is parsed.
+    const piped: MixpanelActivity = { ...plain, id: activityId('2026-11-01', 'd1', 'x|y'), accountId: 'x|y' };
+    expect(activityIdentity(piped.id, JSON.stringify(piped))).toEqual(piped);
   });
 });
 
