@@ -48,9 +48,13 @@ try {
     console.log(`\nidentity, ${records} records: 10,000 accounts ${Math.round(a.perSecond)}/s; 50,000 accounts ${Math.round(b.perSecond)}/s -> ratio ${(b.perSecond / a.perSecond).toFixed(2)} (flat in accounts = 1.0)`);
   }
   if (want('writeback')) {
-    const rows = await benchWriteback(join(root, 'wb'), Number(values.accounts), [0, 0.01, 0.1, 1]);
-    console.log(`\nwrite-back, ${values.accounts} accounts (sObject Collections):`);
-    for (const r of rows) console.log(`  ${(r.share * 100).toFixed(0).padStart(3)}% changed: ${r.changed} accounts, ${r.calls} calls, minimum ${r.minimum} -> ratio ${r.minimum === 0 ? (r.calls === 0 ? '1.00 (zero calls)' : 'over') : (r.calls / r.minimum).toFixed(2)}`);
+    const rows = await benchWriteback(join(root, 'wb'), redisUrl, `tmbench:${process.pid}:wb`, Number(values.accounts), [0, 0.01, 0.1, 1]);
+    console.log(`\nwrite-back stage, ${values.accounts} accounts (real pull + writebackRun against the Salesforce emulator; Bulk API above 2,000 changes):`);
+    for (const r of rows) {
+      const ratio = r.minimum === 0 ? (r.writeCalls === 0 ? '1.00 (zero calls)' : 'over') : (r.writeCalls / r.minimum).toFixed(2);
+      const routes = Object.entries(r.byRoute).map(([route, n]) => `${route} ${n}`).join(', ');
+      console.log(`  ${(r.share * 100).toFixed(0).padStart(3)}% changed: ${r.changed} accounts, ${r.mode}, ${r.writeCalls} write calls, minimum ${r.minimum} -> ratio ${ratio}; ${r.totalCalls} calls in all (${routes || 'none'}); ${(r.ms / 1000).toFixed(2)} s`);
+    }
   }
   if (want('webhook')) {
     // N signed responses (1% of them sent twice, as a retrying survey tool would), C in flight.

@@ -130,16 +130,23 @@ export async function writeAccountsBulk(
     for (const col of columns) row[col] = col in c.values ? c.values[col] : (current.get(c.accountId)?.[col] ?? (checkboxes.has(col) ? false : null));
     return row;
   });
-  let results: { successfulResults: unknown[]; failedResults: unknown[]; unprocessedRecords: unknown[] };
+  // The job's steps one by one rather than jsforce's loadAndWaitForResults, which also fetches the
+  // unprocessed records: a record in neither result set is reported NOT_PROCESSED anyway, so the
+  // job costs BULK_JOB_CALLS requests (create, upload, close, a status check per poll, successful
+  // and failed results), not one more.
+  const job = conn.bulk2.createJob({ object: 'Account', operation: 'update' });
+  let results: { successfulResults: unknown[]; failedResults: unknown[] };
   try {
-    results = (await conn.bulk2.loadAndWaitForResults({
-      object: 'Account',
-      operation: 'update',
-      input: rows as Array<Record<string, string>>,
-      pollTimeout: options.pollTimeoutMs ?? 15 * 60_000,
-      pollInterval: options.pollIntervalMs ?? 2_000,
-    })) as unknown as typeof results;
+    await job.open();
+    await job.uploadData(rows as Array<Record<string, string>>);
+    await job.close();
+    await job.poll(options.pollIntervalMs ?? 2_000, options.pollTimeoutMs ?? 15 * 60_000);
+    const [successfulResults, failedResults] = await Promise.all([job.getSuccessfulResults(), job.getFailedResults()]);
+    results = { successfulResults, failedResults };
   } catch (err) {
+    // A job that failed for another reason than a poll timeout is deleted (as jsforce does); one
+    // still running is left to finish.
+    if (!(err instanceof Error && err.name === 'JobPollingTimeoutError') && job.id) job.delete().catch(() => undefined);
     if (errorCodeOf(err) === 'REQUEST_LIMIT_EXCEEDED') throw new BudgetError(LIMIT_MESSAGE);
     throw new TransientError(`Salesforce Bulk API job failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

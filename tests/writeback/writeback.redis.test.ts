@@ -10,6 +10,7 @@ import { ConfigError } from '../../src/contracts/errors.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
 import { createSyncContext, type SyncContext } from '../../src/sync/context.ts';
 import { writebackRun } from '../../src/sync/writeback.ts';
+import { BULK_JOB_CALLS } from '../../src/writeback/budget.ts';
 import { revertRun } from '../../src/sync/writeback-revert.ts';
 import { createAlertTasks } from '../../src/alerts/deliver-alerts.ts';
 import { createServer } from 'node:http';
@@ -96,6 +97,11 @@ describe('write-back', () => {
     expect(summary.accountsWritten).toBe(300);
     expect(delta(after, before, 'POST /services/data/vXX.X/jobs/ingest')).toBe(1);
     expect(delta(after, before, PATCH)).toBe(0);
+    // The job's own requests are BULK_JOB_CALLS (the emulator finishes it before the first status
+    // check): create, upload, close, one check, successful and failed results; no unprocessed records.
+    const jobRoutes = Object.keys(after).filter((route) => route.includes('/jobs/ingest'));
+    expect(jobRoutes.reduce((n, route) => n + delta(after, before, route), 0)).toBe(BULK_JOB_CALLS);
+    expect(delta(after, before, 'GET /services/data/vXX.X/jobs/ingest/{jobId}/unprocessedrecords')).toBe(0);
   });
 
   it('in a Bulk job, a record that does not change a checkbox another record changes keeps it (false, never null)', async () => {

@@ -1,5 +1,7 @@
 /** Writes through jsforce: sObject Collections edge cases, single-record routes and Bulk API 2.0 ingest. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeAccountsBulk } from '../../../../connectors/salesforce/writer.ts';
+import { TransientError } from '../../../../src/contracts/errors.ts';
 import { sfId, startSalesforce, type RunningSalesforce } from '../helpers.ts';
 
 const accounts = Array.from({ length: 6 }, (_, i) => ({ Id: sfId('001', i + 1), Name: `Account ${i + 1}`, NumberOfEmployees: i, OwnerId: sfId('005', 1) }));
@@ -162,5 +164,30 @@ describe('Bulk API 2.0 ingest', () => {
     await fetch(`${base}/${String(bad.id)}`, { method: 'PATCH', headers, body: JSON.stringify({ state: 'UploadComplete' }) });
     const failed = (await (await fetch(`${base}/${String(bad.id)}`, { headers })).json()) as Record<string, unknown>;
     expect(failed).toMatchObject({ state: 'Failed', errorMessage: 'InvalidBatch : Field name not found : Nope__c' });
+  });
+});
+
+describe('writeAccountsBulk (Tidemark\'s Bulk API 2.0 write)', () => {
+  it('a job Salesforce fails (an unknown column) is a transient error and the job is deleted', async () => {
+    const conn = await sf.connect();
+    const before = await sf.stats();
+    const count = (stats: Record<string, Record<string, number>>, route: string): number => Object.values(stats[route] ?? {}).reduce((a, b) => a + b, 0);
+    await expect(writeAccountsBulk(conn, [{ accountId: sfId('001', 1), values: { No_Such_Field__c: 1 } }], new Map(), { pollIntervalMs: 10, pollTimeoutMs: 5_000 })).rejects.toThrow(TransientError);
+    const after = await sf.stats();
+    const route = 'DELETE /services/data/vXX.X/jobs/ingest/{jobId}';
+    await expect.poll(async () => count(await sf.stats(), route) - count(before, route)).toBe(1);
+    expect(count(after, 'GET /services/data/vXX.X/jobs/ingest/{jobId}/successfulResults') - count(before, 'GET /services/data/vXX.X/jobs/ingest/{jobId}/successfulResults')).toBe(0);
+  });
+
+  it('joins the results per record: written, refused, and not processed', async () => {
+    const conn = await sf.connect();
+    const results = await writeAccountsBulk(conn, [
+      { accountId: sfId('001', 3), values: { NumberOfEmployees: 42 } },
+      { accountId: sfId('001', 999), values: { NumberOfEmployees: 7 } },
+    ], new Map(), { pollIntervalMs: 10 });
+    expect(results.find((r) => r.accountId === sfId('001', 3))).toMatchObject({ success: true });
+    expect(results.find((r) => r.accountId === sfId('001', 999))).toMatchObject({ success: false });
+    const read = await conn.query<{ NumberOfEmployees: number }>(`SELECT NumberOfEmployees FROM Account WHERE Id = '${sfId('001', 3)}'`);
+    expect(read.records[0]?.NumberOfEmployees).toBe(42);
   });
 });
