@@ -16,7 +16,8 @@ export const runJobSchema = z.union([
   z.object({ runId: z.string() }),
   z.object({ scheduled: z.object({ sources: z.array(sourceIdSchema).min(1) }) }),
 ]);
-export const pullJobSchema = z.object({ runId: z.string(), source: sourceIdSchema, full: z.boolean() });
+export const pullPartSchema = z.object({ index: z.number().int().min(0), count: z.number().int().min(1) }).refine((p) => p.index < p.count, 'part index must be below the part count');
+export const pullJobSchema = z.object({ runId: z.string(), source: sourceIdSchema, full: z.boolean(), part: pullPartSchema.optional() });
 export const stageJobSchema = z.object({ runId: z.string(), dryRun: z.boolean().default(false) });
 
 /** Bounded retention; transient failures retry with exponential backoff and jitter. */

@@ -7,17 +7,24 @@ import type { FlowJob } from 'bullmq';
 import type { SourceId } from '../src/contracts/records.ts';
 import { bullPrefix, pullQueueName, RESOLVE_QUEUE, SCORE_QUEUE, WRITEBACK_QUEUE, DEFAULT_JOB_OPTIONS } from './queues.ts';
 
-export function buildRunFlow(prefix: string, run: { id: string; sources: SourceId[]; full: boolean; dryRun: boolean }): FlowJob {
+/**
+ * @param parts pull jobs per source for this run (a source whose backfill is split: its
+ *   partitioned stream's days are shared out, part 0 the newest; src/sync/pull.ts). Default 1.
+ */
+export function buildRunFlow(prefix: string, run: { id: string; sources: SourceId[]; full: boolean; dryRun: boolean }, parts: Partial<Record<SourceId, number>> = {}): FlowJob {
   const opts = { ...DEFAULT_JOB_OPTIONS, failParentOnFailure: true };
   const pulls: FlowJob[] = run.sources
     .filter((s) => s !== 'surveys')
-    .map((source) => ({
-      name: `pull:${source}`,
-      queueName: pullQueueName(source),
-      data: { runId: run.id, source, full: run.full },
-      prefix: bullPrefix(prefix),
-      opts: { ...opts, jobId: `${run.id}-pull-${source}` },
-    }));
+    .flatMap((source) => {
+      const count = Math.max(1, parts[source] ?? 1);
+      return Array.from({ length: count }, (_, index) => ({
+        name: `pull:${source}`,
+        queueName: pullQueueName(source),
+        data: { runId: run.id, source, full: run.full, ...(count > 1 ? { part: { index, count } } : {}) },
+        prefix: bullPrefix(prefix),
+        opts: { ...opts, jobId: index === 0 ? `${run.id}-pull-${source}` : `${run.id}-pull-${source}-${index}` },
+      }));
+    });
   return {
     name: 'writeback',
     queueName: WRITEBACK_QUEUE,

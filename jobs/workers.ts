@@ -17,9 +17,29 @@ import { withErrorPolicy, type OutcomeListener, type ProgressProbe } from './err
 import { keyRingFromEnv, loadStoredSources } from '../src/sync/stored-credentials.ts';
 import { CredentialStore } from '../src/api/credential-store.ts';
 import { buildRunFlow } from './run-flow.ts';
+import { mixpanelConfigSchema } from '../connectors/mixpanel/config.ts';
 import {
   bullPrefix, pullQueueName, pullJobSchema, RESOLVE_QUEUE, RUNS_QUEUE, runJobSchema, SCORE_QUEUE, stageJobSchema, WRITEBACK_QUEUE, DEFAULT_JOB_OPTIONS,
 } from './queues.ts';
+
+/**
+ * Parts of a split backfill one process pulls at once: its parts overlap their waits for the
+ * source (and more processes take more parts).
+ */
+export const PARTITIONED_PULL_CONCURRENCY = 2;
+
+/**
+ * Pull jobs per source for a run: a Mixpanel backfill (a full sync, or a first one: no activities
+ * checkpoint yet) is split into `backfillParts` jobs, which workers pull in parallel.
+ */
+export async function backfillParts(ctx: SyncContext, run: { sources: SourceId[]; full: boolean }): Promise<Partial<Record<SourceId, number>>> {
+  const configured = ctx.sources.mixpanel;
+  if (!configured || !run.sources.includes('mixpanel')) return {};
+  const parsed = mixpanelConfigSchema.safeParse(configured.config);
+  if (!parsed.success || parsed.data.backfillParts <= 1) return {};
+  const backfill = run.full || (await ctx.checkpoints.get('mixpanel', 'activities')) === null;
+  return backfill ? { mixpanel: parsed.data.backfillParts } : {};
+}
 
 /** How often a job may be found stalled (its worker died) and taken over before it fails. */
 export const MAX_STALLS = 5;
@@ -97,7 +117,7 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
     // A scheduled run's job taken over after a crash continues the same run (same flow job ids).
     if (!('runId' in data)) await job.updateData({ runId: run.id });
     try {
-      const flow = await flows.add(buildRunFlow(ctx.prefix, run));
+      const flow = await flows.add(buildRunFlow(ctx.prefix, run, await backfillParts(ctx, run)));
       await flow.job.waitUntilFinished(writebackEvents);
       await finishRun(ctx, run.id, null);
     } catch (err) {
@@ -122,11 +142,11 @@ export async function startWorkers(ctx: SyncContext, connection: ConnectionOptio
       const data = pullJobSchema.parse(job.data);
       await refreshCredentials();
       await ctx.runs.update(data.runId, { stage: 'pull' });
-      return pullSource(ctx, data.runId, data.source as SourceId, { full: data.full, signal });
-    }, 1, async (job) => {
-      // A pull's progress: the checkpoints its source's streams saved (a retry resumes from them).
+      return pullSource(ctx, data.runId, data.source as SourceId, { full: data.full, signal, part: data.part });
+    }, source === 'mixpanel' ? PARTITIONED_PULL_CONCURRENCY : 1, async (job) => {
+      // A pull's progress: the checkpoints its streams saved (a retry resumes from them).
       const parsed = pullJobSchema.safeParse(job.data);
-      return parsed.success ? ctx.checkpoints.ofSource(parsed.data.source) : '';
+      return parsed.success ? ctx.checkpoints.ofSource(parsed.data.source, parsed.data.part?.index) : '';
     });
   }
   add(RESOLVE_QUEUE, async (job: Job<unknown>) => resolveRun(ctx, stageJobSchema.parse(job.data).runId));

@@ -25,6 +25,13 @@ export const mixpanelConfigSchema = z.object({
    * (request-window.ts), which bounds the reader's memory (about 50 bytes per event of a request).
    */
   eventsPerRequest: z.number().int().min(1_000).max(100_000_000).default(1_000_000),
+  /**
+   * Pull jobs a backfill (a first or full sync) is split into, by days: workers read the parts in
+   * parallel (each worker process up to 2 at once); 1 reads it in one job. The parts share the
+   * project's export limits (60 requests an hour, 3 a second: a 429 pauses them all); each sizes
+   * its requests as a single pull does, so a split backfill sends a request or two more.
+   */
+  backfillParts: z.number().int().min(1).max(8).default(2),
   /** Until the response headers of a request arrive. */
   timeoutMs: z.number().int().min(1000).default(300_000),
   /** Longest silence allowed while an export body streams. */

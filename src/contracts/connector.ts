@@ -45,11 +45,26 @@ export interface PullContext<C> {
   now: Date;
   log: Logger;
   signal?: AbortSignal;
+  /**
+   * A backfill split over several pull jobs (a full or first sync; see Stream.partitioned): this
+   * job reads part `index` of `count` of the stream's range, part 0 the newest.
+   */
+  part?: PullPart;
+}
+
+export interface PullPart {
+  index: number;
+  count: number;
 }
 
 export interface Stream<C, K extends RecordKind = RecordKind> {
   name: string;
   kind: K;
+  /**
+   * The stream reads only its part of a backfill when given one (PullContext.part), so parts can
+   * run in parallel on several workers. Other streams run in part 0 only.
+   */
+  partitioned?: boolean;
   pull(ctx: PullContext<C>): AsyncIterable<Page<K>>;
 }
 

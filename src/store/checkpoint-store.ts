@@ -36,11 +36,41 @@ export class CheckpointStore {
   async clear(source: string, stream: string): Promise<void> {
     await this.redis.multi().hdel(this.key, `${source}:${stream}`).hdel(this.runKey, `${source}:${stream}`).exec();
   }
-  /** The saved checkpoints of a source's streams and the runs that saved them, as one text (equal text: no progress). */
-  async ofSource(source: string): Promise<string> {
+  /**
+   * The saved checkpoints of a source's streams and the runs that saved them, as one text (equal
+   * text: no progress); with a part of a backfill (pull.ts), those of that part's pull job only.
+   */
+  async ofSource(source: string, part?: number): Promise<string> {
     const [saved, by] = await Promise.all([this.redis.hgetall(this.key), this.redis.hgetall(this.runKey)]);
-    const mine = (flat: Record<string, string>): string[][] => Object.entries(flat).filter(([field]) => field.startsWith(`${source}:`)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const ofJob = (field: string): boolean => {
+      if (!field.startsWith(`${source}:`)) return false;
+      if (part !== undefined && part > 0) return field.endsWith(`#${part}`);
+      return !field.includes('#') || field.endsWith('#0');
+    };
+    const mine = (flat: Record<string, string>): string[][] => Object.entries(flat).filter(([field]) => ofJob(field)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return JSON.stringify([mine(saved), mine(by)]);
+  }
+
+  /**
+   * A backfill split into parts (`<stream>#<i>`, part 0 the newest) becomes the stream's own
+   * checkpoint only once every part is done in this run (`doneKey`: the run's streams done), in
+   * one script: part 0's checkpoint, saved by the run. Until then the stream keeps the checkpoint
+   * it had, so a run that fails in an older part leaves no gap behind a later checkpoint. Returns
+   * whether it was adopted (any part may be the last to finish; adopting twice is the same write).
+   */
+  async adoptPartsIfDone(source: string, stream: string, count: number, runId: string, doneKey: string): Promise<boolean> {
+    const adopted = await this.redis.eval(
+      `for i = 0, tonumber(ARGV[2]) - 1 do
+         if redis.call('HEXISTS', KEYS[3], 'd|' .. ARGV[1] .. '#' .. i) == 0 then return 0 end
+       end
+       local cp = redis.call('HGET', KEYS[1], ARGV[1] .. '#0')
+       if not cp then return 0 end
+       redis.call('HSET', KEYS[1], ARGV[1], cp)
+       redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+       return 1`,
+      3, this.key, this.runKey, doneKey, `${source}:${stream}`, String(count), runId,
+    );
+    return adopted === 1;
   }
   async all(): Promise<Record<string, Checkpoint>> {
     const flat = await this.redis.hgetall(this.key);

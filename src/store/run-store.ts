@@ -152,7 +152,8 @@ export class RunStore {
     return (await this.redis.hexists(this.partsKey(id), `d|${stream}`)) === 1;
   }
 
-  private partsKey(id: string): string {
+  /** The hash of a run's per-stream progress (streams done: `d|<source>:<stream>`). */
+  partsKey(id: string): string {
     return `${this.k.run(id)}:parts`;
   }
 

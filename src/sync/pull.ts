@@ -6,7 +6,7 @@
  * after a crash resumes from its own progress.
  */
 import { canonicalRecordSchema, type CanonicalRecord, type RecordKind, type SourceId } from '../contracts/records.ts';
-import type { Page } from '../contracts/connector.ts';
+import type { Page, PullPart } from '../contracts/connector.ts';
 
 type AnyPage = { [K in RecordKind]: Page<K> }[RecordKind];
 import { ConfigError, stopIfLockLost } from '../contracts/errors.ts';
@@ -50,7 +50,7 @@ export function withinRetention(ctx: SyncContext, config: unknown): unknown {
  * @param options.signal aborted when this worker lost the job's lock (another worker took the job
  *   over): the pull stops before persisting another page or saving another checkpoint.
  */
-export async function pullSource(ctx: SyncContext, runId: string, source: SourceId, options: { full: boolean; signal?: AbortSignal | undefined }): Promise<PullSummary> {
+export async function pullSource(ctx: SyncContext, runId: string, source: SourceId, options: { full: boolean; signal?: AbortSignal | undefined; part?: PullPart | undefined }): Promise<PullSummary> {
   const configured = ctx.sources[source];
   if (!configured) throw new ConfigError(`Source ${source} is not configured: set its credentials (see README "Connecting real accounts")`);
   const { connector } = configured;
@@ -60,8 +60,14 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
   const summary: PullSummary = { source, records: 0, changed: 0, removed: 0, quarantined: 0, apiCalls: 0 };
   const started = Date.now();
   const log = ctx.log.child({ runId, source });
+  const part = options.part && options.part.count > 1 ? options.part : undefined;
   for (const stream of connector.streams) {
-    const streamId = `${source}:${stream.name}`;
+    // A backfill split into parts (jobs/run-flow.ts): a partitioned stream reads this part's days
+    // under its own checkpoint (`<stream>#<part>`); the other streams run in part 0 only.
+    const partitioned = part !== undefined && stream.partitioned === true;
+    if (part !== undefined && part.index > 0 && !partitioned) continue;
+    const name = partitioned ? `${stream.name}#${part.index}` : stream.name;
+    const streamId = `${source}:${name}`;
     // A stream this run already read to its end (the pull was taken over after a crash in a later
     // stream) is not read again: from its final checkpoint it could only repeat records (Mixpanel
     // engage re-reads an hour of profiles) and count them twice.
@@ -71,21 +77,22 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     }
     // A full run that was interrupted (a worker killed, the job taken over) resumes from the
     // checkpoint it saved itself instead of starting the whole stream again.
-    const resuming = options.full && (await ctx.checkpoints.savedBy(source, stream.name)) === runId;
+    // A part resumes only from what it saved itself in this run.
+    const resuming = (options.full || partitioned) && (await ctx.checkpoints.savedBy(source, name)) === runId;
     const full = options.full && !resuming;
-    const checkpoint = full ? null : await ctx.checkpoints.get(source, stream.name);
+    const checkpoint = (full || partitioned) && !resuming ? null : await ctx.checkpoints.get(source, name);
     if (resuming) log.info({ stream: stream.name, checkpoint }, 'full pull resumes from its own checkpoint');
     // A stream read from its beginning counts its records from zero (a pull taken over after a
     // crash may read again what the killed attempt had counted).
     if (checkpoint === null || Object.keys(checkpoint).length === 0) await ctx.runs.restartStreamCount(runId, `records.${source}`, streamId);
     const signal = options.signal;
-    for await (const page of stream.pull({ config, checkpoint, full, now: ctx.now(), log: log.child({ stream: stream.name }), ...(signal ? { signal } : {}) })) {
+    for await (const page of stream.pull({ config, checkpoint, full, now: ctx.now(), log: log.child({ stream: name }), ...(signal ? { signal } : {}), ...(partitioned ? { part } : {}) })) {
       stopIfLockLost(signal);
       const landed = await persistPage(ctx, runId, source, page);
       stopIfLockLost(signal);
       // The checkpoint and the page's counters in one transaction: a crash never counts a page
       // twice (re-read after a checkpoint that was not saved) nor loses its count.
-      await ctx.checkpoints.set(source, stream.name, page.checkpoint, runId, (m) =>
+      await ctx.checkpoints.set(source, name, page.checkpoint, runId, (m) =>
         ctx.runs.addPageCounters(m, runId, {
           records: { counter: `records.${source}`, stream: streamId, partition: page.partition ?? null, value: landed.records },
           counters: { [`changed.${source}`]: landed.changed + landed.removed, [`quarantined.${source}`]: landed.quarantined, [`apiCalls.${source}`]: page.apiCalls },
@@ -99,8 +106,12 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
       if (source === 'salesforce') await ctx.state.addApiCalls(new Date().toISOString().slice(0, 10), page.apiCalls);
     }
     await ctx.runs.markStreamDone(runId, streamId);
+    // The last part done makes the backfill the stream's checkpoint (the next sync goes on from it).
+    if (partitioned && (await ctx.checkpoints.adoptPartsIfDone(source, stream.name, part.count, runId, ctx.runs.partsKey(runId)))) {
+      log.info({ stream: stream.name, parts: part.count }, 'every part of the backfill is read: its checkpoint is the stream\'s');
+    }
   }
-  await ctx.runs.incr(runId, { [`ms.pull.${source}`]: Date.now() - started });
+  await ctx.runs.incr(runId, { [part && part.index > 0 ? `ms.pull.${source}#${part.index}` : `ms.pull.${source}`]: Date.now() - started });
   log.info({ ...summary }, 'pull finished');
   return summary;
 }

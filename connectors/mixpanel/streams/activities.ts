@@ -4,7 +4,7 @@
  * split into UTC days locally; each day is yielded as a page that replaces that day whole, so
  * re-reading the late-data window is idempotent.
  */
-import type { Page, PullContext, QuarantinedRecord, Stream } from '../../../src/contracts/connector.ts';
+import type { Page, PullContext, PullPart, QuarantinedRecord, Stream } from '../../../src/contracts/connector.ts';
 import { zodReason } from '../../../src/sources/http.ts';
 import { exportBase, mixpanelAuth, type MixpanelConfig } from '../config.ts';
 import { streamExport } from '../export-client.ts';
@@ -39,12 +39,40 @@ export function exportRange(config: MixpanelConfig, checkpoint: PullContext<Mixp
   return { from, to };
 }
 
+/**
+ * Part `index` of `count` of a backfill's days (part 0 the newest), as equal runs of whole days;
+ * null when the range has fewer days than parts and this part gets none.
+ */
+export function partRange(range: { from: string; to: string }, part: PullPart): { from: string; to: string } | null {
+  const days = Math.round((Date.parse(`${range.to}T00:00:00Z`) - Date.parse(`${range.from}T00:00:00Z`)) / DAY_MS) + 1;
+  const size = Math.ceil(days / part.count);
+  const to = addDays(range.to, -part.index * size);
+  if (to < range.from) return null;
+  const from = addDays(to, -(size - 1));
+  return { from: from < range.from ? range.from : from, to };
+}
+
+/**
+ * The days this pull reads: exportRange's, or for a part of a backfill its share of the backfill's
+ * days, from its own checkpoint on when it resumes (a taken-over job; pull.ts passes a part only
+ * the checkpoint it saved itself in this run).
+ */
+function daysToRead(ctx: PullContext<MixpanelConfig>): { from: string; to: string } | null {
+  if (!ctx.part) return exportRange(ctx.config, ctx.checkpoint, ctx.full, ctx.now);
+  const part = partRange(exportRange(ctx.config, null, true, ctx.now), ctx.part);
+  if (part === null || ctx.checkpoint === null) return part;
+  const resumed = exportRange(ctx.config, ctx.checkpoint, false, ctx.now);
+  return resumed.from > part.to ? null : { from: resumed.from > part.from ? resumed.from : part.from, to: part.to };
+}
+
 export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
   name: 'activities',
   kind: 'mixpanel.activity',
+  partitioned: true,
   async *pull(ctx: PullContext<MixpanelConfig>): AsyncGenerator<Page<'mixpanel.activity'>> {
     const { config } = ctx;
-    const range = exportRange(config, ctx.checkpoint, ctx.full, ctx.now);
+    const range = daysToRead(ctx);
+    if (range === null) return;
     const today = ctx.now.toISOString().slice(0, 10);
     const requests = new RequestWindow(config);
     for (let chunkFrom = range.from; chunkFrom <= range.to; ) {
