@@ -159,6 +159,31 @@ function op(map: Map<string, SetOps>, key: string): SetOps {
 interface BatchOutcome {
   processed: number;
   changed: number;
+  /**
+   * The batch's writes (sent, in order, on the one connection every later read of the run uses):
+   * settled when Redis has applied them and the log lines are appended.
+   */
+  settled: Promise<void>;
+}
+
+/**
+ * Writes behind: the next batch is read and resolved while Redis applies the previous batch's
+ * writes. Commands keep their order on the connection, so every later read sees them; at most one
+ * batch is in flight, and a failed write fails the run at the next batch or at drain().
+ */
+class WritesBehind {
+  private last: Promise<void> | null = null;
+  async push(settled: Promise<void>): Promise<void> {
+    settled.catch(() => undefined); // awaited below or in drain(): not an unhandled rejection meanwhile
+    const previous = this.last;
+    this.last = settled;
+    await previous;
+  }
+  async drain(): Promise<void> {
+    const last = this.last;
+    this.last = null;
+    await last;
+  }
 }
 
 /** Parent resolutions of a batch, read from the stored matches (parent kinds are resolved first). */
@@ -350,9 +375,9 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
     }
     for (const [childKind, childIds] of byKind(refs)) inChunks(childIds, CHUNK, (slice) => m.sadd(k.taken(childKind), ...slice));
   }
-  await m.exec();
+  const written = m.exec();
 
-  await ctx.logs.append(
+  const logged = ctx.logs.append(
     logLines.slice(0, 5000).map(({ id, match }) => ({
       runId: env.runId,
       status: match.a ? ('ok' as const) : ('unmatched' as const),
@@ -365,7 +390,7 @@ async function resolveBatch(env: Env, kind: ResolvableKind, ids: string[], conte
         : `${kind}:${id} unmatched: ${match.r ?? 'unknown'}${match.c && match.c.length > 0 ? ` (candidates ${match.c.join(', ')})` : ''}`,
     })),
   );
-  return { processed: ids.length, changed };
+  return { processed: ids.length, changed, settled: Promise.all([written, logged]).then(() => undefined) };
 }
 
 /** Sends the SADDs a full run deferred (see Env.pending). */
@@ -563,24 +588,28 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
 
   let changed = 0;
   let processed = 0;
-  const tally = (o: BatchOutcome): void => {
+  const behind = new WritesBehind();
+  const tally = async (o: BatchOutcome): Promise<void> => {
     changed += o.changed;
     processed += o.processed;
+    await behind.push(o.settled);
   };
   for (const kind of RESOLVED_KINDS) {
     const dirty = contentDirty.get(kind) ?? new Set<string>();
     if (full) {
       for await (const { ids, values } of hashEntries(env, k.records(kind))) {
-        tally(await resolveBatch(env, kind, ids, dirty, values));
+        await tally(await resolveBatch(env, kind, ids, dirty, values));
         if ((env.pending?.count ?? 0) > PENDING_LIMIT) await flushPending(env, kind);
       }
+      await behind.drain();
       // Matches of records that are gone: none when there are as many matches as records, all resolved.
-      if (!(await everyMatchResolved(env, kind))) for await (const gone of goneMatches(env, kind)) tally(await resolveBatch(env, kind, gone, dirty));
+      if (!(await everyMatchResolved(env, kind))) for await (const gone of goneMatches(env, kind)) await tally(await resolveBatch(env, kind, gone, dirty));
       await flushPending(env, kind);
     } else {
       const ids = await ctx.redis.smembers(k.taken(kind));
-      for (let i = 0; i < ids.length; i += BATCH) tally(await resolveBatch(env, kind, ids.slice(i, i + BATCH), dirty));
+      for (let i = 0; i < ids.length; i += BATCH) await tally(await resolveBatch(env, kind, ids.slice(i, i + BATCH), dirty));
     }
+    await behind.drain();
   }
 
   // Everything is saved: now the snapshot, then the taken ids are done.
@@ -623,5 +652,5 @@ export async function dropResolved(ctx: SyncContext, kind: RecordKind, ids: stri
   if (!(RESOLVED_KINDS as readonly RecordKind[]).includes(kind) || ids.length === 0) return;
   const empty = buildIdentityIndex({ accounts: [], contacts: [], zendeskOrganizations: [], manualRules: [] });
   const env: Env = { ctx, k: keys(ctx.prefix), index: empty, full: false, runId: 'forget', pending: null, activities: null, tally: null };
-  for (let i = 0; i < ids.length; i += BATCH) await resolveBatch(env, kind as ResolvableKind, ids.slice(i, i + BATCH), new Set());
+  for (let i = 0; i < ids.length; i += BATCH) await (await resolveBatch(env, kind as ResolvableKind, ids.slice(i, i + BATCH), new Set())).settled;
 }
