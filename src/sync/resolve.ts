@@ -36,6 +36,16 @@ export const RESOLVED_KINDS = [
   'zendesk.organization', 'zendesk.user', 'zendesk.ticket', 'mixpanel.profile', 'mixpanel.activity', 'surveys.response',
 ] as const satisfies readonly RecordKind[];
 
+/**
+ * RESOLVED_KINDS as independent chains, parents before children: a kind reads the matches of
+ * earlier kinds of its own chain only (organization -> user -> ticket; profile -> activity).
+ */
+export const RESOLVE_CHAINS: ReadonlyArray<readonly ResolvableKind[]> = [
+  ['zendesk.organization', 'zendesk.user', 'zendesk.ticket'],
+  ['mixpanel.profile', 'mixpanel.activity'],
+  ['surveys.response'],
+];
+
 /** Kinds whose matches feed account signals (per-account membership sets). */
 export const SCORED_KINDS = ['mixpanel.activity', 'zendesk.ticket', 'surveys.response'] as const satisfies readonly RecordKind[];
 const SCORED = new Set<RecordKind>(SCORED_KINDS);
@@ -588,29 +598,38 @@ export async function resolveRun(ctx: SyncContext, runId: string): Promise<Resol
 
   let changed = 0;
   let processed = 0;
-  const behind = new WritesBehind();
-  const tally = async (o: BatchOutcome): Promise<void> => {
-    changed += o.changed;
-    processed += o.processed;
-    await behind.push(o.settled);
-  };
-  for (const kind of RESOLVED_KINDS) {
-    const dirty = contentDirty.get(kind) ?? new Set<string>();
-    if (full) {
-      for await (const { ids, values } of hashEntries(env, k.records(kind))) {
-        await tally(await resolveBatch(env, kind, ids, dirty, values));
-        if ((env.pending?.count ?? 0) > PENDING_LIMIT) await flushPending(env, kind);
+  /** One chain of kinds, parents before children, with its own deferred SADDs and writes behind. */
+  const resolveChain = async (kinds: readonly ResolvableKind[]): Promise<void> => {
+    const chain: Env = { ...env, pending: full ? { refs: new Map(), members: new Map(), count: 0 } : null };
+    const behind = new WritesBehind();
+    const tally = async (o: BatchOutcome): Promise<void> => {
+      changed += o.changed;
+      processed += o.processed;
+      await behind.push(o.settled);
+    };
+    for (const kind of kinds) {
+      const dirty = contentDirty.get(kind) ?? new Set<string>();
+      if (full) {
+        for await (const { ids, values } of hashEntries(chain, k.records(kind))) {
+          await tally(await resolveBatch(chain, kind, ids, dirty, values));
+          if ((chain.pending?.count ?? 0) > PENDING_LIMIT) await flushPending(chain, kind);
+        }
+        await behind.drain();
+        // Matches of records that are gone: none when there are as many matches as records, all resolved.
+        if (!(await everyMatchResolved(chain, kind))) for await (const gone of goneMatches(chain, kind)) await tally(await resolveBatch(chain, kind, gone, dirty));
+        await flushPending(chain, kind);
+      } else {
+        const ids = await ctx.redis.smembers(k.taken(kind));
+        for (let i = 0; i < ids.length; i += BATCH) await tally(await resolveBatch(chain, kind, ids.slice(i, i + BATCH), dirty));
       }
       await behind.drain();
-      // Matches of records that are gone: none when there are as many matches as records, all resolved.
-      if (!(await everyMatchResolved(env, kind))) for await (const gone of goneMatches(env, kind)) await tally(await resolveBatch(env, kind, gone, dirty));
-      await flushPending(env, kind);
-    } else {
-      const ids = await ctx.redis.smembers(k.taken(kind));
-      for (let i = 0; i < ids.length; i += BATCH) await tally(await resolveBatch(env, kind, ids.slice(i, i + BATCH), dirty));
     }
-    await behind.drain();
-  }
+  };
+  // The chains share no record kind and no parent: they run side by side, so one chain's batches
+  // are resolved while Redis answers the other's. Both end (or fail) before anything is marked done.
+  const outcomes = await Promise.allSettled(RESOLVE_CHAINS.map((kinds) => resolveChain(kinds)));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 
   // Everything is saved: now the snapshot, then the taken ids are done.
   const done = ctx.redis.multi();
