@@ -9,7 +9,7 @@ import { canonicalRecordSchema, type CanonicalRecord, type RecordKind, type Sour
 import type { Page, PullPart } from '../contracts/connector.ts';
 
 type AnyPage = { [K in RecordKind]: Page<K> }[RecordKind];
-import { ConfigError, stopIfLockLost } from '../contracts/errors.ts';
+import { ConfigError, errorKindOf, stopIfLockLost } from '../contracts/errors.ts';
 import type { SyncContext } from './context.ts';
 import { salesforceConfigSchema } from '../../connectors/salesforce/config.ts';
 import { MAPPING_SETTING, parseMapping } from '../writeback/mapping.ts';
@@ -61,19 +61,19 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
   const started = Date.now();
   const log = ctx.log.child({ runId, source });
   const part = options.part && options.part.count > 1 ? options.part : undefined;
-  for (const stream of connector.streams) {
+  const pullStream = async (stream: (typeof connector.streams)[number]): Promise<void> => {
     // A backfill split into parts (jobs/run-flow.ts): a partitioned stream reads this part's days
     // under its own checkpoint (`<stream>#<part>`); the other streams run in part 0 only.
     const partitioned = part !== undefined && stream.partitioned === true;
-    if (part !== undefined && part.index > 0 && !partitioned) continue;
+    if (part !== undefined && part.index > 0 && !partitioned) return;
     const name = partitioned ? `${stream.name}#${part.index}` : stream.name;
     const streamId = `${source}:${name}`;
-    // A stream this run already read to its end (the pull was taken over after a crash in a later
+    // A stream this run already read to its end (the pull was taken over after a crash in another
     // stream) is not read again: from its final checkpoint it could only repeat records (Mixpanel
     // engage re-reads an hour of profiles) and count them twice.
     if (await ctx.runs.streamDone(runId, streamId)) {
       log.info({ stream: stream.name }, 'stream already read to its end by this run: skipped');
-      continue;
+      return;
     }
     // A full run that was interrupted (a worker killed, the job taken over) resumes from the
     // checkpoint it saved itself instead of starting the whole stream again.
@@ -110,10 +110,28 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     if (partitioned && (await ctx.checkpoints.adoptPartsIfDone(source, stream.name, part.count, runId, ctx.runs.partsKey(runId)))) {
       log.info({ stream: stream.name, parts: part.count }, 'every part of the backfill is read: its checkpoint is the stream\'s');
     }
-  }
+  };
+  // A source's streams are independent (each has its own checkpoint and counters): they are read
+  // side by side, so one stream's waits for the API are another's work. All of them end before
+  // the pull does; a failure is reported after the others have stopped.
+  throwFirstOf(await Promise.allSettled(connector.streams.map((stream) => pullStream(stream))));
   await ctx.runs.incr(runId, { [part && part.index > 0 ? `ms.pull.${source}#${part.index}` : `ms.pull.${source}`]: Date.now() - started });
   log.info({ ...summary }, 'pull finished');
   return summary;
+}
+
+/**
+ * Rethrows a failure of settled streams, the one that decides the job's fate first: a setting or
+ * credentials to fix, then a rate limit or budget to wait for, then anything else.
+ */
+function throwFirstOf(outcomes: ReadonlyArray<PromiseSettledResult<void>>): void {
+  const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as unknown);
+  if (failures.length === 0) return;
+  const rank = (err: unknown): number => {
+    const kind = errorKindOf(err);
+    return kind === 'config' || kind === 'auth' || kind === 'data' ? 0 : kind === 'rate-limit' || kind === 'budget' ? 1 : 2;
+  };
+  throw failures.reduce((worst, err) => (rank(err) < rank(worst) ? err : worst));
 }
 
 async function persistPage(ctx: SyncContext, runId: string, source: SourceId, page: AnyPage): Promise<{ records: number; changed: number; removed: number; quarantined: number }> {
