@@ -34,6 +34,12 @@ export interface Page<K extends RecordKind = RecordKind> {
   partition?: string;
   /** Ids of records the source reports deleted. */
   deletedIds?: string[];
+  /**
+   * The last page of this read: the stream is marked read to its end in the same transaction as
+   * this page's checkpoint, so a pull taken over right after never reads from that final
+   * checkpoint again (a Salesforce lookback or an engage re-read would count records twice).
+   */
+  final?: boolean;
 }
 
 export interface PullContext<C> {

@@ -148,6 +148,11 @@ export class RunStore {
     await this.redis.hset(this.partsKey(id), `d|${stream}`, '1');
   }
 
+  /** markStreamDone inside a caller's transaction (the stream's final checkpoint). */
+  markStreamDoneIn(m: ChainableCommander, id: string, stream: string): void {
+    m.hset(this.partsKey(id), `d|${stream}`, '1');
+  }
+
   async streamDone(id: string, stream: string): Promise<boolean> {
     return (await this.redis.hexists(this.partsKey(id), `d|${stream}`)) === 1;
   }

@@ -61,6 +61,13 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
   const started = Date.now();
   const log = ctx.log.child({ runId, source });
   const part = options.part && options.part.count > 1 ? options.part : undefined;
+  // The last part done makes the backfill the stream's checkpoint (the next sync goes on from it);
+  // also tried when a part found itself done already (taken over between the two).
+  const adoptIfLastPart = async (stream: string, count: number): Promise<void> => {
+    if (await ctx.checkpoints.adoptPartsIfDone(source, stream, count, runId, ctx.runs.partsKey(runId))) {
+      log.info({ stream, parts: count }, 'every part of the backfill is read: its checkpoint is the stream\'s');
+    }
+  };
   const pullStream = async (stream: (typeof connector.streams)[number]): Promise<void> => {
     // A backfill split into parts (jobs/run-flow.ts): a partitioned stream reads this part's days
     // under its own checkpoint (`<stream>#<part>`); the other streams run in part 0 only.
@@ -73,6 +80,7 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     // engage re-reads an hour of profiles) and count them twice.
     if (await ctx.runs.streamDone(runId, streamId)) {
       log.info({ stream: stream.name }, 'stream already read to its end by this run: skipped');
+      if (partitioned) await adoptIfLastPart(stream.name, part.count);
       return;
     }
     // A full run that was interrupted (a worker killed, the job taken over) resumes from the
@@ -92,12 +100,13 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
       stopIfLockLost(signal);
       // The checkpoint and the page's counters in one transaction: a crash never counts a page
       // twice (re-read after a checkpoint that was not saved) nor loses its count.
-      await ctx.checkpoints.set(source, name, page.checkpoint, runId, (m) =>
+      await ctx.checkpoints.set(source, name, page.checkpoint, runId, (m) => {
         ctx.runs.addPageCounters(m, runId, {
           records: { counter: `records.${source}`, stream: streamId, partition: page.partition ?? null, value: landed.records },
           counters: { [`changed.${source}`]: landed.changed + landed.removed, [`quarantined.${source}`]: landed.quarantined, [`apiCalls.${source}`]: page.apiCalls },
-        }),
-      );
+        });
+        if (page.final === true) ctx.runs.markStreamDoneIn(m, runId, streamId);
+      });
       summary.records += landed.records;
       summary.changed += landed.changed;
       summary.removed += landed.removed;
@@ -106,10 +115,7 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
       if (source === 'salesforce') await ctx.state.addApiCalls(new Date().toISOString().slice(0, 10), page.apiCalls);
     }
     await ctx.runs.markStreamDone(runId, streamId);
-    // The last part done makes the backfill the stream's checkpoint (the next sync goes on from it).
-    if (partitioned && (await ctx.checkpoints.adoptPartsIfDone(source, stream.name, part.count, runId, ctx.runs.partsKey(runId)))) {
-      log.info({ stream: stream.name, parts: part.count }, 'every part of the backfill is read: its checkpoint is the stream\'s');
-    }
+    if (partitioned) await adoptIfLastPart(stream.name, part.count);
   };
   // A source's streams are independent (each has its own checkpoint and counters): they are read
   // side by side, so one stream's waits for the API are another's work. All of them end before

@@ -96,6 +96,12 @@ describe('a Mixpanel backfill split into parts', () => {
     expect(pulled.map((s) => s.apiCalls > 0)).toEqual([true, true, true]);
     expect((await split.runs.get('run-2'))?.counters['records.mixpanel']).toBe((await whole.runs.get('run-1'))?.counters['records.mixpanel']);
 
+    // A part taken over after it was marked done but before it adopted the checkpoint adopts it then.
+    await redis.hdel(keys(split.prefix).checkpoints, 'mixpanel:activities');
+    await pullSource(split, 'run-2', 'mixpanel', part(1, 3));
+    expect(await split.checkpoints.get('mixpanel', 'activities')).toEqual(await whole.checkpoints.get('mixpanel', 'activities'));
+    expect(await stored(split)).toEqual(expected);
+
     const together = org();
     await Promise.all([0, 1].map((index) => pullSource(together, 'run-3', 'mixpanel', part(index, 2))));
     expect(await stored(together)).toEqual(expected);

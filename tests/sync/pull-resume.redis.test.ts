@@ -118,4 +118,31 @@ describe('a full pull that is taken over', () => {
     await pullSource(ctx, next.id, 'zendesk', { full: false });
     expect(reads.at(-2)).toBe('organizations from {"latest":1}');
   });
+
+  it('does not read a stream again after its final page, even when the pull is cut off right after that page\'s checkpoint', async () => {
+    const reads: string[] = [];
+    let crash = true;
+    const org = (id: string) => ({ kind: 'zendesk.organization' as const, id, name: id, domainNames: [], externalId: null, updatedAt: '2026-01-01T00:00:00Z' });
+    const connector = fakeConnector('zendesk', [
+      {
+        name: 'organizations',
+        kind: 'zendesk.organization',
+        // Like a Salesforce lookback or an engage re-read: from its final checkpoint it repeats records.
+        async *pull(pc): AsyncGenerator<Page<'zendesk.organization'>> {
+          reads.push(`from ${JSON.stringify(pc.checkpoint)}`);
+          if (pc.checkpoint === null) yield { kind: 'zendesk.organization', records: [org('o1')], quarantined: [], checkpoint: { page: 1 }, apiCalls: 1 };
+          yield { kind: 'zendesk.organization', records: [org('o2')], quarantined: [], checkpoint: { page: 2, complete: true }, apiCalls: 1, final: true };
+          // The worker dies between the final checkpoint and the end of the stream.
+          if (crash) throw new Error('worker killed');
+        },
+      },
+    ]);
+    const ctx = contextWith(connector);
+    const run = await ctx.runs.create({ sources: ['zendesk'], full: true, dryRun: false, trigger: 'test' }, new Date());
+    await expect(pullSource(ctx, run.id, 'zendesk', { full: true })).rejects.toThrow('worker killed');
+    crash = false;
+    await pullSource(ctx, run.id, 'zendesk', { full: true });
+    expect(reads).toEqual(['from null']);
+    expect((await ctx.runs.get(run.id))?.counters['records.zendesk']).toBe(2);
+  });
 });

@@ -89,7 +89,7 @@ export const profilesStream: Stream<MixpanelConfig, 'mixpanel.profile'> = {
       // Until the last page the checkpoint is empty: a read cut short (a crash, a failed page)
       // starts again from page 0 as a read of every profile, counted from zero.
       const checkpoint: Checkpoint = !last ? {} : { fullDay: since === null ? today : (saved?.fullDay ?? today), latest, since: latest === null ? since : hourBefore(latest) };
-      yield { kind: 'mixpanel.profile', records, quarantined, checkpoint, apiCalls: 1 };
+      yield { kind: 'mixpanel.profile', records, quarantined, checkpoint, apiCalls: 1, ...(last ? { final: true } : {}) };
       if (last) return;
       page += 1;
     }

@@ -118,7 +118,7 @@ export function modstampStream<K extends RecordKind, S extends z.ZodType>(spec: 
         const apiCalls = session.calls() - reported;
         reported += apiCalls;
         const mark: Checkpoint = checkpoint ? { ...checkpoint, readAt, complete: page.done } : {};
-        yield { kind: spec.kind, records, quarantined, checkpoint: mark, apiCalls, ...(deletedIds.length > 0 ? { deletedIds } : {}) };
+        yield { kind: spec.kind, records, quarantined, checkpoint: mark, apiCalls, ...(deletedIds.length > 0 ? { deletedIds } : {}), ...(page.done ? { final: true } : {}) };
       }
     },
   };
