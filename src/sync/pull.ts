@@ -9,7 +9,7 @@ import { canonicalRecordSchema, type CanonicalRecord, type RecordKind, type Sour
 import type { Page, PullPart } from '../contracts/connector.ts';
 
 type AnyPage = { [K in RecordKind]: Page<K> }[RecordKind];
-import { ConfigError, errorKindOf, stopIfLockLost } from '../contracts/errors.ts';
+import { ConfigError, stopIfLockLost } from '../contracts/errors.ts';
 import type { SyncContext } from './context.ts';
 import { salesforceConfigSchema } from '../../connectors/salesforce/config.ts';
 import { MAPPING_SETTING, parseMapping } from '../writeback/mapping.ts';
@@ -117,27 +117,13 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     await ctx.runs.markStreamDone(runId, streamId);
     if (partitioned) await adoptIfLastPart(stream.name, part.count);
   };
-  // A source's streams are independent (each has its own checkpoint and counters): they are read
-  // side by side, so one stream's waits for the API are another's work. All of them end before
-  // the pull does; a failure is reported after the others have stopped.
-  throwFirstOf(await Promise.allSettled(connector.streams.map((stream) => pullStream(stream))));
+  // One stream after the other. (Read side by side, a Redis restart mid-pull could have two pages'
+  // transactions in flight, and ioredis sends an unanswered one again after it reconnects: see
+  // docs/reliability.md, "Limits".)
+  for (const stream of connector.streams) await pullStream(stream);
   await ctx.runs.incr(runId, { [part && part.index > 0 ? `ms.pull.${source}#${part.index}` : `ms.pull.${source}`]: Date.now() - started });
   log.info({ ...summary }, 'pull finished');
   return summary;
-}
-
-/**
- * Rethrows a failure of settled streams, the one that decides the job's fate first: a setting or
- * credentials to fix, then a rate limit or budget to wait for, then anything else.
- */
-function throwFirstOf(outcomes: ReadonlyArray<PromiseSettledResult<void>>): void {
-  const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as unknown);
-  if (failures.length === 0) return;
-  const rank = (err: unknown): number => {
-    const kind = errorKindOf(err);
-    return kind === 'config' || kind === 'auth' || kind === 'data' ? 0 : kind === 'rate-limit' || kind === 'budget' ? 1 : 2;
-  };
-  throw failures.reduce((worst, err) => (rank(err) < rank(worst) ? err : worst));
 }
 
 async function persistPage(ctx: SyncContext, runId: string, source: SourceId, page: AnyPage): Promise<{ records: number; changed: number; removed: number; quarantined: number }> {
