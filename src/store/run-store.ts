@@ -97,12 +97,19 @@ export class RunStore {
    * records counter counts each record once per run: a partition page (e.g. a Mixpanel day) read
    * again by the same run replaces its earlier count, and a stream that starts over from its
    * beginning (see restartStreamCount) starts its count over.
+   *
+   * `seq` is the stream's page sequence in this run (pageSeq, then one more per page): the
+   * counters apply only when it is the stored one, which they move on, so the same transaction
+   * applied twice (ioredis sends an unanswered command again after a reconnect) counts once.
    */
-  addPageCounters(m: ChainableCommander, id: string, page: { records: { counter: string; stream: string; partition: string | null; value: number }; counters: Record<string, number> }): void {
+  addPageCounters(m: ChainableCommander, id: string, page: { seq: number; records: { counter: string; stream: string; partition: string | null; value: number }; counters: Record<string, number> }): void {
     const { records } = page;
     const flat = Object.entries(page.counters).filter(([, v]) => v !== 0).flatMap(([name, by]) => [`c.${name}`, String(Math.round(by))]);
     m.eval(
-      `local value = tonumber(ARGV[4])
+      `local seq = tonumber(redis.call('HGET', KEYS[2], ARGV[5]) or '0')
+       if seq ~= tonumber(ARGV[6]) then return 0 end
+       redis.call('HSET', KEYS[2], ARGV[5], seq + 1)
+       local value = tonumber(ARGV[4])
        local delta = value
        if ARGV[3] ~= '' then
          delta = value - tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0')
@@ -110,7 +117,7 @@ export class RunStore {
        end
        redis.call('HINCRBY', KEYS[2], ARGV[2], delta)
        redis.call('HINCRBY', KEYS[1], ARGV[1], delta)
-       for i = 5, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+       for i = 7, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
        return delta`,
       2,
       this.k.run(id),
@@ -119,8 +126,15 @@ export class RunStore {
       `s|${records.stream}`,
       records.partition === null ? '' : `p|${records.stream}|${records.partition}`,
       String(Math.round(records.value)),
+      `q|${records.stream}`,
+      String(page.seq),
       ...flat,
     );
+  }
+
+  /** The page sequence a stream's next page transaction carries in this run (see addPageCounters). */
+  async pageSeq(id: string, stream: string): Promise<number> {
+    return Number((await this.redis.hget(this.partsKey(id), `q|${stream}`)) ?? '0');
   }
 
   /** A stream of this run starts over from its beginning (no cursor to resume from): what it counted so far is taken back. */

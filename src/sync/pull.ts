@@ -94,6 +94,7 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     // crash may read again what the killed attempt had counted).
     if (checkpoint === null || Object.keys(checkpoint).length === 0) await ctx.runs.restartStreamCount(runId, `records.${source}`, streamId);
     const signal = options.signal;
+    let seq = await ctx.runs.pageSeq(runId, streamId);
     for await (const page of stream.pull({ config, checkpoint, full, now: ctx.now(), log: log.child({ stream: name }), ...(signal ? { signal } : {}), ...(partitioned ? { part } : {}) })) {
       stopIfLockLost(signal);
       const landed = await persistPage(ctx, runId, source, page);
@@ -102,11 +103,13 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
       // twice (re-read after a checkpoint that was not saved) nor loses its count.
       await ctx.checkpoints.set(source, name, page.checkpoint, runId, (m) => {
         ctx.runs.addPageCounters(m, runId, {
+          seq,
           records: { counter: `records.${source}`, stream: streamId, partition: page.partition ?? null, value: landed.records },
           counters: { [`changed.${source}`]: landed.changed + landed.removed, [`quarantined.${source}`]: landed.quarantined, [`apiCalls.${source}`]: page.apiCalls },
         });
         if (page.final === true) ctx.runs.markStreamDoneIn(m, runId, streamId);
       });
+      seq += 1;
       summary.records += landed.records;
       summary.changed += landed.changed;
       summary.removed += landed.removed;
@@ -117,9 +120,7 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     await ctx.runs.markStreamDone(runId, streamId);
     if (partitioned) await adoptIfLastPart(stream.name, part.count);
   };
-  // One stream after the other. (Read side by side, a Redis restart mid-pull could have two pages'
-  // transactions in flight, and ioredis sends an unanswered one again after it reconnects: see
-  // docs/reliability.md, "Limits".)
+  // One stream after the other (reading them side by side was tried and left; docs/reliability.md).
   for (const stream of connector.streams) await pullStream(stream);
   await ctx.runs.incr(runId, { [part && part.index > 0 ? `ms.pull.${source}#${part.index}` : `ms.pull.${source}`]: Date.now() - started });
   log.info({ ...summary }, 'pull finished');
