@@ -2,6 +2,9 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { Checkpoint } from '../contracts/connector.ts';
 import { keys } from './keys.ts';
 
+/** The checkpoint name of part `index` of a stream's split backfill (adoptPartsIfDone's script spells it the same). */
+export const partStreamName = (stream: string, index: number): string => `${stream}#${index}`;
+
 /** Checkpoints per source stream. Saved only after the page's records are persisted. */
 export class CheckpointStore {
   private readonly key: string;
@@ -44,8 +47,8 @@ export class CheckpointStore {
     const [saved, by] = await Promise.all([this.redis.hgetall(this.key), this.redis.hgetall(this.runKey)]);
     const ofJob = (field: string): boolean => {
       if (!field.startsWith(`${source}:`)) return false;
-      if (part !== undefined && part > 0) return field.endsWith(`#${part}`);
-      return !field.includes('#') || field.endsWith('#0');
+      if (part !== undefined && part > 0) return field.endsWith(partStreamName('', part));
+      return !field.includes('#') || field.endsWith(partStreamName('', 0));
     };
     const mine = (flat: Record<string, string>): string[][] => Object.entries(flat).filter(([field]) => ofJob(field)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return JSON.stringify([mine(saved), mine(by)]);

@@ -5,6 +5,7 @@
  * of losing one. Each checkpoint records the run that saved it, so a full run that is taken over
  * after a crash resumes from its own progress.
  */
+import { partStreamName } from '../store/checkpoint-store.ts';
 import { canonicalRecordSchema, type CanonicalRecord, type RecordKind, type SourceId } from '../contracts/records.ts';
 import type { Page, PullPart } from '../contracts/connector.ts';
 
@@ -73,7 +74,7 @@ export async function pullSource(ctx: SyncContext, runId: string, source: Source
     // under its own checkpoint (`<stream>#<part>`); the other streams run in part 0 only.
     const partitioned = part !== undefined && stream.partitioned === true;
     if (part !== undefined && part.index > 0 && !partitioned) return;
-    const name = partitioned ? `${stream.name}#${part.index}` : stream.name;
+    const name = partitioned ? partStreamName(stream.name, part.index) : stream.name;
     const streamId = `${source}:${name}`;
     // A stream this run already read to its end (the pull was taken over after a crash in another
     // stream) is not read again: from its final checkpoint it could only repeat records (Mixpanel
