@@ -9,6 +9,7 @@
  * the sandbox process (emulators + workers), reset just before each sync. Redis: used_memory of the
  * private server over its empty baseline.
  */
+import { availableParallelism } from 'node:os';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +17,7 @@ import { z } from 'zod';
 import { generateDataset, type GenerateSummary } from '../src/sandbox/generator/index.ts';
 import { connectRedis } from '../src/store/redis.ts';
 import { RunStore } from '../src/store/run-store.ts';
+import { cpuCutNeeded, wallFloorSeconds } from './cpu-floor.ts';
 import { bareParseInProcess } from './ingest.ts';
 import { logTail, privateRedis, runCli, startSandboxProc, type BenchRedis, type SandboxProc, type Watched } from './sandbox-procs.ts';
 
@@ -65,12 +67,15 @@ export interface TimedSync {
   peakRss: number[];
   /** CPU seconds each of the given processes used during the sync. */
   cpu: number[];
+  /** CPU seconds of the Redis server during the sync (INFO cpu), when asked for. */
+  redisCpu: number | null;
 }
 
 /** `sync [--full] --wait --json` in the sandbox's directory, with the run record's stage times and the processes' peak RSS. */
-export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: boolean, watched: Watched[], timeoutMs: number): Promise<TimedSync> {
+export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: boolean, watched: Watched[], timeoutMs: number, redisCpu?: () => Promise<number>): Promise<TimedSync> {
   for (const p of watched) p.resetPeak();
   const cpuBefore = watched.map((p) => p.cpuSeconds());
+  const redisCpuBefore = redisCpu ? await redisCpu() : null;
   const out = await runCli(sandbox.cwd, redisUrl, ['sync', ...(full ? ['--full'] : []), '--wait', '--json'], timeoutMs).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}\nsandbox log (${sandbox.logFile}):\n${logTail(sandbox.logFile)}`);
   });
@@ -79,7 +84,8 @@ export async function timedSync(sandbox: SandboxProc, redisUrl: string, full: bo
   try {
     const run = await new RunStore(redis, sandbox.state.prefix).get(summary.runId);
     const stages = Object.fromEntries(Object.entries(run?.counters ?? {}).filter(([k]) => k.startsWith('ms.')).map(([k, v]) => [k.slice(3), v]));
-    return { wallMs: out.ms, summary, stages, peakRss: watched.map((p) => p.peakRss()), cpu: watched.map((p, i) => p.cpuSeconds() - (cpuBefore[i] ?? 0)) };
+    const cpu = watched.map((p, i) => p.cpuSeconds() - (cpuBefore[i] ?? 0));
+    return { wallMs: out.ms, summary, stages, peakRss: watched.map((p) => p.peakRss()), cpu, redisCpu: redisCpu && redisCpuBefore !== null ? (await redisCpu()) - redisCpuBefore : null };
   } finally {
     redis.disconnect();
   }
@@ -170,9 +176,12 @@ export async function benchEndToEnd(root: string, shape: DatasetShape, generated
     sandbox = await startSandboxProc(join(root, `sandbox-${shape.accounts}`), datasetDir, redis.url, { workers: 1 });
     const sandboxStartMs = performance.now() - started;
     const watched = [sandbox, ...sandbox.workers];
-    const full = await timedSync(sandbox, redis.url, true, watched, timeoutMs);
+    await redis.resetStats();
+    const full = await timedSync(sandbox, redis.url, true, watched, timeoutMs, () => redis.cpuSeconds());
     const first: EndToEndFull = { shape, counts: generated.summary.counts, generateMs: generated.ms, bareParseMs: bare.ms, sandboxStartMs, full, redisBytesAfterFull: (await redis.usedMemory()) - baseline };
     print(formatFull(first));
+    const busiest = (await redis.commandStats()).slice(0, 8);
+    print(`    Redis time by command (a script's commands also count under their own names): ${busiest.map((c) => `${c.command} ${c.seconds.toFixed(2)} s (${c.calls} calls)`).join(', ')}`);
     const unchanged = await timedSync(sandbox, redis.url, false, watched, timeoutMs);
     print(`  sync --wait right after (nothing changed by the benchmark): ${s(unchanged.wallMs)} -> ratio ${(unchanged.wallMs / full.wallMs).toFixed(3)}; stages: ${stageLine(unchanged)}\n    pulled: ${pulled(unchanged)}; ${unchanged.summary.accountsScored} accounts scored; ${unchanged.summary.fieldsWritten} fields written`);
     const changed = await changeShare(sandbox, generated.summary, 0.01);
@@ -190,6 +199,18 @@ export async function benchEndToEnd(root: string, shape: DatasetShape, generated
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The CPU the sync took from this machine (sandbox, workers, Redis; the CLI process aside) and the
+ * wall time it needs at least when every core is busy all along, against the time a target allows:
+ * a wall-time target below that floor cannot be met by running the work side by side, only by
+ * doing less of it.
+ */
+export function cpuFloorLine(t: TimedSync, allowedMs: number, cores = availableParallelism()): string {
+  const total = t.cpu.reduce((a, b) => a + b, 0) + (t.redisCpu ?? 0);
+  const cut = cpuCutNeeded(total, cores, allowedMs / 1000);
+  return `CPU of the sync on this machine ${total.toFixed(1)} s (${(total / (t.wallMs / 1000)).toFixed(2)} cores busy on average): at least ${s(wallFloorSeconds(total, cores) * 1000)} of wall time on ${cores} cores with every core busy, against ${s(allowedMs)} allowed (${cut === 0 ? 'within reach by running side by side' : `${Math.ceil(cut * 100)}% of the CPU has to go first`})`;
+}
 /** Peak RSS of the sandbox process (emulators, API) and of its worker process(es). */
 const rssLine = (t: TimedSync): string => `sandbox process (emulators, API) ${mb(t.peakRss[0] ?? NaN)}, worker ${t.peakRss.slice(1).map((b) => mb(b)).join('/')}`;
 const mb = (b: number): string => `${Math.round(b / 1024 / 1024)} MB`;
@@ -212,6 +233,7 @@ function formatFull(r: EndToEndFull): string {
     `  sync --full --wait: ${s(r.full.wallMs)} (run ${s(r.full.summary.durationMs ?? NaN)}) -> ratio bare/full ${(r.bareParseMs / r.full.wallMs).toFixed(3)} (target >= 0.2)`,
     `    stages: ${stageLine(r.full)}`,
     `    pulled: ${pulled(r.full)}; resolved ${r.full.summary.resolved}, unmatched ${r.full.summary.unmatched}; ${r.full.summary.accountsScored} accounts scored; ${r.full.summary.fieldsWritten} fields written on ${r.full.summary.accountsWritten} accounts; ${r.full.summary.apiCalls} API calls`,
-    `    peak RSS ${rssLine(r.full)}; CPU: sandbox ${(r.full.cpu[0] ?? NaN).toFixed(1)} s, worker ${r.full.cpu.slice(1).map((c) => c.toFixed(1)).join('/')} s; Redis used_memory +${mb(r.redisBytesAfterFull)}`,
+    `    peak RSS ${rssLine(r.full)}; CPU: sandbox ${(r.full.cpu[0] ?? NaN).toFixed(1)} s, worker ${r.full.cpu.slice(1).map((c) => c.toFixed(1)).join('/')} s, Redis ${(r.full.redisCpu ?? NaN).toFixed(1)} s; Redis used_memory +${mb(r.redisBytesAfterFull)}`,
+    `    ${cpuFloorLine(r.full, r.bareParseMs * 5)}`,
   ].join('\n');
 }

@@ -39,6 +39,12 @@ export interface BenchRedis {
   url: string;
   /** INFO memory used_memory in bytes. */
   usedMemory(): Promise<number>;
+  /** INFO cpu: the server's CPU time so far (user + system, main and background threads), seconds. */
+  cpuSeconds(): Promise<number>;
+  /** INFO commandstats: time spent in each command since the last CONFIG RESETSTAT (scripts count as EVALSHA), busiest first. */
+  commandStats(): Promise<Array<{ command: string; calls: number; seconds: number }>>;
+  /** CONFIG RESETSTAT. */
+  resetStats(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +62,19 @@ export async function privateRedis(dir: string): Promise<BenchRedis> {
     async usedMemory() {
       const info = await client.info('memory');
       return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+    },
+    async commandStats() {
+      const info = await client.info('commandstats');
+      const out: Array<{ command: string; calls: number; seconds: number }> = [];
+      for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) out.push({ command: m[1] as string, calls: Number(m[2]), seconds: Number(m[3]) / 1e6 });
+      return out.sort((a, b) => b.seconds - a.seconds);
+    },
+    async resetStats() {
+      await client.config('RESETSTAT');
+    },
+    async cpuSeconds() {
+      const info = await client.info('cpu');
+      return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? NaN) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? NaN);
     },
     async stop() {
       client.disconnect();
