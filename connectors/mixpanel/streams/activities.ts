@@ -5,6 +5,7 @@
  * re-reading the late-data window is idempotent.
  */
 import type { Page, PullContext, PullPart, QuarantinedRecord, Stream } from '../../../src/contracts/connector.ts';
+import type { MixpanelActivity } from '../../../src/contracts/records.ts';
 import { zodReason } from '../../../src/sources/http.ts';
 import { exportBase, mixpanelAuth, type MixpanelConfig } from '../config.ts';
 import { streamExport } from '../export-client.ts';
@@ -65,69 +66,112 @@ function daysToRead(ctx: PullContext<MixpanelConfig>): { from: string; to: strin
   return resumed.from > part.to ? null : { from: resumed.from > part.from ? resumed.from : part.from, to: part.to };
 }
 
+/** One export request's days, read and aggregated. */
+interface RequestRead {
+  from: string;
+  to: string;
+  days: MixpanelActivity[][];
+  quarantined: QuarantinedRecord[];
+  lines: number;
+  events: number;
+  duplicates: number;
+}
+
+/**
+ * Reads one export request whole: each line parsed, checked (the hand-written check accepts
+ * exactly what rawEventSchema accepts, property-tested; the schema words the reason of a rejected
+ * line), de-duplicated and aggregated by UTC day. A malformed line is quarantined.
+ */
+async function readRequest(ctx: PullContext<MixpanelConfig>, from: string, to: string, signal: AbortSignal): Promise<RequestRead> {
+  const { config } = ctx;
+  const url = `${exportBase(config)}/api/2.0/export?project_id=${encodeURIComponent(config.projectId)}&from_date=${from}&to_date=${to}`;
+  const aggregator = new DayAggregator(config.accountIdProperty);
+  const quarantined: QuarantinedRecord[] = [];
+  const firstDay = Date.parse(`${from}T00:00:00Z`) / DAY_MS;
+  const lastDay = Date.parse(`${to}T00:00:00Z`) / DAY_MS;
+  let read = 0;
+  for await (const { texts, lines } of streamExport({ url, authorization: mixpanelAuth(config), timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, signal })) {
+    read += texts.length;
+    for (let i = 0; i < texts.length; i += 1) {
+      const text = texts[i] as string;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        quarantined.push({ sourceId: null, reason: `export line ${lines[i]}: not valid JSON`, raw: text.slice(0, 2000) });
+        continue;
+      }
+      let properties = fastRawEvent(value);
+      if (properties === null) {
+        const parsed = rawEventSchema.safeParse(value);
+        if (!parsed.success) {
+          quarantined.push({ sourceId: null, reason: `export line ${lines[i]}: ${zodReason(parsed.error.issues)}`, raw: text.slice(0, 2000) });
+          continue;
+        }
+        properties = parsed.data.properties;
+      }
+      const day = dayNumberOf(properties.time as number);
+      if (day < firstDay || day > lastDay) continue;
+      aggregator.addRaw((value as { event: string }).event, properties, day);
+    }
+  }
+  const days: MixpanelActivity[][] = [];
+  for (let day = firstDay; day <= lastDay; day += 1) days.push(aggregator.take(day));
+  return { from, to, days, quarantined, lines: read, events: aggregator.events, duplicates: aggregator.duplicates };
+}
+
 export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
   name: 'activities',
   kind: 'mixpanel.activity',
   partitioned: true,
   async *pull(ctx: PullContext<MixpanelConfig>): AsyncGenerator<Page<'mixpanel.activity'>> {
-    const { config } = ctx;
     const range = daysToRead(ctx);
     if (range === null) return;
     const today = ctx.now.toISOString().slice(0, 10);
-    const requests = new RequestWindow(config);
-    for (let chunkFrom = range.from; chunkFrom <= range.to; ) {
-      let chunkTo = addDays(chunkFrom, requests.nextDays() - 1);
-      if (chunkTo > range.to) chunkTo = range.to;
-      const url = `${exportBase(config)}/api/2.0/export?project_id=${encodeURIComponent(config.projectId)}&from_date=${chunkFrom}&to_date=${chunkTo}`;
-      const aggregator = new DayAggregator(config.accountIdProperty);
-      const quarantined: QuarantinedRecord[] = [];
-      const firstDay = Date.parse(`${chunkFrom}T00:00:00Z`) / DAY_MS;
-      const lastDay = Date.parse(`${chunkTo}T00:00:00Z`) / DAY_MS;
-      const batches = streamExport({ url, authorization: mixpanelAuth(config), timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, signal: ctx.signal });
-      let read = 0;
-      for await (const { texts, lines } of batches) {
-        read += texts.length;
-        for (let i = 0; i < texts.length; i += 1) {
-          const text = texts[i] as string;
-          let value: unknown;
-          try {
-            value = JSON.parse(text);
-          } catch {
-            quarantined.push({ sourceId: null, reason: `export line ${lines[i]}: not valid JSON`, raw: text.slice(0, 2000) });
-            continue;
-          }
-          // The hand-written check accepts exactly what rawEventSchema accepts (property-tested);
-          // the schema words the reason of a rejected line.
-          let properties = fastRawEvent(value);
-          if (properties === null) {
-            const parsed = rawEventSchema.safeParse(value);
-            if (!parsed.success) {
-              quarantined.push({ sourceId: null, reason: `export line ${lines[i]}: ${zodReason(parsed.error.issues)}`, raw: text.slice(0, 2000) });
-              continue;
-            }
-            properties = parsed.data.properties;
-          }
-          const day = dayNumberOf(properties.time as number);
-          if (day < firstDay || day > lastDay) continue;
-          aggregator.addRaw((value as { event: string }).event, properties, day);
+    const requests = new RequestWindow(ctx.config);
+    interface Pending {
+      read: Promise<RequestRead>;
+      stop: AbortController;
+    }
+    // The next request is opened as soon as one is read, before its pages go out: its body is
+    // read and parsed while the pull waits for Redis to store the pages of this one.
+    const start = (from: string): Pending | null => {
+      if (from > range.to) return null;
+      let to = addDays(from, requests.nextDays() - 1);
+      if (to > range.to) to = range.to;
+      const stop = new AbortController();
+      const read = readRequest(ctx, from, to, ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal);
+      read.catch(() => undefined); // awaited below, or given up in finally
+      return { read, stop };
+    };
+    let next = start(range.from);
+    try {
+      while (next !== null) {
+        const read = await next.read;
+        next = null;
+        requests.observe(read.days.length, read.lines);
+        next = start(addDays(read.to, 1));
+        let day = read.from;
+        for (let i = 0; i < read.days.length; i += 1, day = addDays(day, 1)) {
+          yield {
+            kind: 'mixpanel.activity',
+            records: read.days[i] as MixpanelActivity[],
+            quarantined: i === 0 ? read.quarantined : [],
+            partition: day,
+            // Today is not complete yet: it never moves the checkpoint past yesterday.
+            checkpoint: { completeThrough: day < today ? day : addDays(today, -1), lateSweptOn: today },
+            apiCalls: i === 0 ? 1 : 0,
+          };
         }
+        ctx.log.debug({ from: read.from, to: read.to, lines: read.lines, events: read.events, duplicates: read.duplicates, quarantined: read.quarantined.length }, 'mixpanel export chunk read');
       }
-      requests.observe(lastDay - firstDay + 1, read);
-      let first = true;
-      for (let day = chunkFrom; day <= chunkTo; day = addDays(day, 1)) {
-        yield {
-          kind: 'mixpanel.activity',
-          records: aggregator.take(day),
-          quarantined: first ? quarantined : [],
-          partition: day,
-          // Today is not complete yet: it never moves the checkpoint past yesterday.
-          checkpoint: { completeThrough: day < today ? day : addDays(today, -1), lateSweptOn: today },
-          apiCalls: first ? 1 : 0,
-        };
-        first = false;
+    } finally {
+      // A pull that stops early (an error, a lost lock) leaves no request behind it running.
+      const left = next as Pending | null;
+      if (left !== null) {
+        left.stop.abort();
+        await left.read.catch(() => undefined);
       }
-      ctx.log.debug({ from: chunkFrom, to: chunkTo, lines: read, events: aggregator.events, duplicates: aggregator.duplicates, quarantined: quarantined.length }, 'mixpanel export chunk read');
-      chunkFrom = addDays(chunkTo, 1);
     }
   },
 };

@@ -3,6 +3,8 @@
  * (/work/shared/fixtures/api-samples/mixpanel): JSONL export lines, engage pages, the
  * `{"error": ...}` bodies and the `terminated early` line.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import nock from 'nock';
@@ -15,6 +17,7 @@ import { AuthError, ConfigError, RateLimitError, TransientError } from '../../..
 import { activityId, canonicalRecordSchema } from '../../../src/contracts/records.ts';
 import { collect } from '../collect.ts';
 import { offlineNock } from '../nock-offline.ts';
+import { silentLogger } from '../../../src/logging/logger.ts';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const DATA = 'https://data-eu.mixpanel.com';
@@ -167,6 +170,85 @@ describe('Mixpanel export on the wire', () => {
     const pages = await collect(activities, config, null, NOW);
     expect(pages.flatMap((p) => p.quarantined).map((q) => q.reason)).toEqual([expect.stringMatching(/line 6: properties.time/)]);
     expect(pages.flatMap((p) => p.records).reduce((n, r) => n + r.eventCount, 0)).toBe(4);
+  });
+});
+
+describe('Mixpanel export, the next request read ahead', () => {
+  // Six days in two requests of three: 2026-11-15..17, then 2026-11-18..20.
+  const twoRequests = mixpanelConfigSchema.parse({ projectId: 1, serviceAccountUser: 'sa.user', serviceAccountSecret: 'sa-secret-123', region: 'eu', backfillDays: 6, maxDaysPerRequest: 3, lateDataDays: 0 });
+  const first = (): nock.Interceptor => exportRoute('2026-11-15', '2026-11-17');
+  const second = (): nock.Interceptor => exportRoute('2026-11-18', '2026-11-20');
+  const pull = () => activities.pull({ config: twoRequests, checkpoint: null, full: false, now: NOW, log: silentLogger() });
+
+  it('asks for the next request before the pages of the one before are taken', async () => {
+    first().reply(200, `${ev('Viewed report', at('2026-11-15T10:00:00Z'), 'u1', 'a1')}\n`);
+    let asked!: () => void;
+    const secondAsked = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    second().reply(() => {
+      asked();
+      return [200, EXPORT];
+    });
+    const pages = pull()[Symbol.asyncIterator]();
+    const firstPage = await pages.next();
+    expect(firstPage.done).toBe(false);
+    // The generator is paused at its first page: only a request already under way can be asked for now.
+    await secondAsked;
+    const rest: unknown[] = [];
+    for (let page = await pages.next(); !page.done; page = await pages.next()) rest.push(page.value);
+    expect(rest).toHaveLength(5);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('a next request that fails does not keep back the pages read before it: they come first, then its error', async () => {
+    first().reply(200, `${ev('Viewed report', at('2026-11-16T10:00:00Z'), 'u1', 'a1')}\n`);
+    second().reply(503, { error: 'upstream unavailable' });
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const page of pull()) seen.push(`${page.partition}:${page.records.length}`);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(['2026-11-15:0', '2026-11-16:1', '2026-11-17:0']);
+    expect(err).toBeInstanceOf(TransientError);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it('a pull stopped after its first page gives up the request it read ahead', async () => {
+    // A loopback server (nock does not show a client giving a request up): the second request's
+    // body never ends, so only giving that request up lets the pull return.
+    let asked!: () => void;
+    const secondAsked = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    let closed!: () => void;
+    const secondClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const server = createServer((req, res) => {
+      const from = new URL(req.url ?? '/', 'http://x').searchParams.get('from_date');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      if (from === '2026-11-15') {
+        res.end(`${ev('Viewed report', at('2026-11-15T10:00:00Z'), 'u1', 'a1')}\n`);
+        return;
+      }
+      res.once('close', closed);
+      res.write(`${ev('Viewed report', at('2026-11-18T10:00:00Z'), 'u1', 'a2')}\n`);
+      asked();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const local = mixpanelConfigSchema.parse({ ...twoRequests, exportBaseUrl: base, queryBaseUrl: base });
+      for await (const page of activities.pull({ config: local, checkpoint: null, full: false, now: NOW, log: silentLogger() })) {
+        expect(page.partition).toBe('2026-11-15');
+        await secondAsked;
+        break;
+      }
+      await secondClosed;
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
