@@ -153,9 +153,11 @@ export const activitiesStream: Stream<MixpanelConfig, 'mixpanel.activity'> = {
         next = start(addDays(read.to, 1));
         let day = read.from;
         for (let i = 0; i < read.days.length; i += 1, day = addDays(day, 1)) {
+          const records = read.days[i] as MixpanelActivity[];
+          read.days[i] = []; // a page handed out is not kept here while the next request is read
           yield {
             kind: 'mixpanel.activity',
-            records: read.days[i] as MixpanelActivity[],
+            records,
             quarantined: i === 0 ? read.quarantined : [],
             partition: day,
             // Today is not complete yet: it never moves the checkpoint past yesterday.
