@@ -26,6 +26,7 @@ import {
 } from '../identity/index.ts';
 import { activityIdentity, activityLookupKeys, lookupKeysOf } from '../identity/lookup-keys.ts';
 import { CHUNK, inChunks } from '../store/chunks.ts';
+import { addToSets } from '../store/set-adds.ts';
 import { keys, type Keys } from '../store/keys.ts';
 import { parseStoredMatch, type StoredMatch } from '../store/state-store.ts';
 import type { SyncContext } from './context.ts';
@@ -408,8 +409,9 @@ async function flushPending(env: Env, kind: ResolvableKind): Promise<void> {
   const p = env.pending;
   if (!p || p.count === 0) return;
   const m = env.ctx.redis.pipeline();
-  for (const [lookupKey, refs] of p.refs) inChunks(refs, CHUNK, (slice) => m.sadd(env.k.refs(lookupKey), ...slice));
-  for (const [accountId, ids] of p.members) inChunks(ids, CHUNK, (slice) => m.sadd(env.k.members(accountId, kind), ...slice));
+  // Mostly sets of one or two members: a script call per batch of sets (src/store/set-adds.ts).
+  addToSets(m, p.refs, (lookupKey) => env.k.refs(lookupKey));
+  addToSets(m, p.members, (accountId) => env.k.members(accountId, kind));
   p.refs.clear();
   p.members.clear();
   p.count = 0;
