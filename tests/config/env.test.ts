@@ -53,15 +53,19 @@ describe('environment configuration', () => {
 describe('run options from the environment', () => {
   it('loads a health model file and names the setting when it is invalid', async () => {
     const { syncOptionsFromEnv } = await import('../../src/config/sync-options.ts');
-    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { mkdtempSync, writeFileSync, readFileSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'tm-model-'));
-    const model = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'src', 'health', 'models', 'default.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(dir, 'm.json'), JSON.stringify({ ...model, version: 'custom-7' }));
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ version: 'x' }));
-    expect(syncOptionsFromEnv(loadEnv({ TIDEMARK_HEALTH_MODEL: join(dir, 'm.json') })).healthModel?.version).toBe('custom-7');
-    expect(() => syncOptionsFromEnv(loadEnv({ TIDEMARK_HEALTH_MODEL: join(dir, 'bad.json') }))).toThrow(/TIDEMARK_HEALTH_MODEL: .* is not a valid health model/);
-    expect(syncOptionsFromEnv(loadEnv({})).healthModel).toBeUndefined();
+    try {
+      const model = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'src', 'health', 'models', 'default.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(dir, 'm.json'), JSON.stringify({ ...model, version: 'custom-7' }));
+      writeFileSync(join(dir, 'bad.json'), JSON.stringify({ version: 'x' }));
+      expect(syncOptionsFromEnv(loadEnv({ TIDEMARK_HEALTH_MODEL: join(dir, 'm.json') })).healthModel?.version).toBe('custom-7');
+      expect(() => syncOptionsFromEnv(loadEnv({ TIDEMARK_HEALTH_MODEL: join(dir, 'bad.json') }))).toThrow(/TIDEMARK_HEALTH_MODEL: .* is not a valid health model/);
+      expect(syncOptionsFromEnv(loadEnv({})).healthModel).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
