@@ -5,6 +5,22 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { keys } from './keys.ts';
+import { LuaScript } from './lua-script.ts';
+
+/**
+ * Appends entries to the log stream in one atomic script call (a resolve of 2,000 records may log
+ * as many: one XADD command each was that many commands for the client to encode and send), then
+ * trims it by age. KEYS: the stream. ARGV: its approximate length cap, the oldest id kept (ms), then
+ * the entries' JSON.
+ */
+const APPEND_LOG = new LuaScript(`
+local key, cap = KEYS[1], ARGV[1]
+for i = 3, #ARGV do
+  redis.call('XADD', key, 'MAXLEN', '~', cap, '*', 'e', ARGV[i])
+end
+redis.call('XTRIM', key, 'MINID', ARGV[2])
+return #ARGV - 2
+`);
 
 export const LOG_STATUSES = ['ok', 'quarantined', 'unmatched', 'written', 'failed', 'skipped', 'warning', 'error', 'info'] as const;
 export type LogStatus = (typeof LOG_STATUSES)[number];
@@ -46,7 +62,7 @@ export class LogStore {
 
   async append(entries: NewLogEntry[], now: Date = new Date()): Promise<void> {
     if (entries.length === 0) return;
-    const m = this.redis.multi();
+    const args = ['1', this.key, String(this.maxEntries), String(Date.now() - this.retentionDays * 86_400_000)];
     for (const e of entries) {
       const full: LogEntry = {
         at: e.at ?? now.toISOString(),
@@ -58,10 +74,9 @@ export class LogStore {
         accountId: e.accountId ?? null,
         message: e.message,
       };
-      m.xadd(this.key, 'MAXLEN', '~', String(this.maxEntries), '*', 'e', JSON.stringify(full));
+      args.push(JSON.stringify(full));
     }
-    m.xtrim(this.key, 'MINID', String(Date.now() - this.retentionDays * 86_400_000));
-    await m.exec();
+    await APPEND_LOG.run(this.redis, args);
   }
 
   async query(q: LogQuery = {}): Promise<LogEntry[]> {

@@ -5,8 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { CanonicalRecord, RecordKind, RecordOf } from '../contracts/records.ts';
-import { createHash } from 'node:crypto';
 import { LUA_SLICE } from './chunks.ts';
+import { LuaScript } from './lua-script.ts';
 import { keys } from './keys.ts';
 
 export interface UpsertOutcome {
@@ -118,7 +118,7 @@ local reply = { table.concat(status) }
 for i = 1, #gone do reply[#reply + 1] = gone[i] end
 return reply
 `;
-const UPSERT_PAGE_SHA = createHash('sha1').update(UPSERT_PAGE).digest('hex');
+const UPSERT_PAGE_SCRIPT = new LuaScript(UPSERT_PAGE);
 
 /**
  * The kinds the identity index is built from: their changes are also journaled (keys
@@ -187,14 +187,9 @@ export class RecordStore {
     return outcome;
   }
 
-  /** EVALSHA of UPSERT_PAGE (EVAL once when the server does not know it yet). Array arguments are flattened by ioredis, never spread. */
-  private async runScript(args: string[]): Promise<unknown> {
-    try {
-      return await this.redis.call('EVALSHA', [UPSERT_PAGE_SHA, ...args]);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.redis.call('EVAL', [UPSERT_PAGE, ...args]);
-    }
+  /** UPSERT_PAGE by its SHA1 (the whole script once when the server does not know it yet). */
+  private runScript(args: string[]): Promise<unknown> {
+    return UPSERT_PAGE_SCRIPT.run(this.redis, args);
   }
 
   async get<K extends RecordKind>(kind: K, id: string): Promise<RecordOf<K> | null> {

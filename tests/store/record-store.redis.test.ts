@@ -60,6 +60,18 @@ describe('LogStore and RunStore', () => {
     expect((await logs.query({ search: 'lock' })).length).toBe(1);
   });
 
+  it('appends a large batch whole and in order in one script call, within the length cap', async () => {
+    const logs = new LogStore(redis, prefix, 5_000);
+    const entries = Array.from({ length: 12_000 }, (_, i) => ({ runId: 'run-big', status: 'unmatched' as const, recordId: `r${i}`, message: `entry ${i}` }));
+    await logs.append(entries);
+    const newest = await logs.query({ limit: 3 });
+    expect(newest.map((e) => e.message)).toEqual(['entry 11999', 'entry 11998', 'entry 11997']);
+    // MAXLEN ~ keeps at least the cap and trims whole nodes beyond it.
+    const length = await redis.xlen(`${prefix}:logs`);
+    expect(length).toBeGreaterThanOrEqual(5_000);
+    expect(length).toBeLessThan(12_000);
+  });
+
   it('trims log entries older than the retention', async () => {
     const logs = new LogStore(redis, prefix, 200_000, 1);
     const old = Date.now() - 3 * 86_400_000;
