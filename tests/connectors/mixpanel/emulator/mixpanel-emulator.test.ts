@@ -14,7 +14,9 @@ const SERVICE = `Basic ${Buffer.from('sandbox:sandbox').toString('base64')}`;
 const SECRET = `Basic ${Buffer.from('sandbox:').toString('base64')}`;
 const FIXTURES = sharedPath('fixtures', 'api-samples', 'mixpanel');
 const DAY = 86_400;
-const day0 = Math.floor(Date.now() / 1000 / DAY) * DAY - 10 * DAY; // midnight UTC ten days ago
+// Midnight UTC eleven days ago: the fixture's 30 events span day0 .. day0 + 9 days (the range below),
+// which ends two days ago, so an event a test appends within the last hour never falls in it, whatever the hour.
+const day0 = Math.floor(Date.now() / 1000 / DAY) * DAY - 11 * DAY;
 const ymd = (s: number): string => new Date(s * 1000).toISOString().slice(0, 10);
 
 const events = Array.from({ length: 30 }, (_, i) => ({
