@@ -48,6 +48,14 @@ interface PersonDay {
   buckets: Bucket[];
 }
 
+/**
+ * A string that holds its own characters. The export scanner hands out slices of the text of a
+ * whole chunk of lines, and V8 keeps a slice's source alive with it: the strings the aggregator
+ * keeps for the request's days (distinct ids, account ids, event names, once each) are copied
+ * (a new flat string of one more character, then sliced), so no chunk stays alive behind them.
+ */
+export const ownCopy = (s: string): string => ` ${s}`.slice(1);
+
 const dayNames = new Map<number, string>();
 
 /** The UTC day name of a day number, formatted once per day. */
@@ -87,8 +95,15 @@ export class DayAggregator {
    * event name. `day` is its UTC day number (dayNumberOf(properties.time)).
    */
   addRaw(event: string, properties: Record<string, unknown>, day: number): void {
-    const time = properties.time as number;
-    const distinctId = distinctIdOf(properties);
+    this.addFields(event, properties.time as number, distinctIdOf(properties), insertIdOf(properties), this.accountOf(properties), day);
+  }
+
+  /**
+   * Adds one event given as the fields it is aggregated by: distinct_id and $insert_id as
+   * distinctIdOf and insertIdOf give them, and `account` the account property's value when it is a
+   * string (event-scanner.ts reads these from the line's text).
+   */
+  addFields(event: string, time: number, distinctId: string, insertId: string | null, account: string | null, day: number): void {
     let state = this.days.get(day);
     if (!state) {
       state = { persons: new Map(), seen: new SeenEvents() };
@@ -96,18 +111,18 @@ export class DayAggregator {
     }
     let person = state.persons.get(distinctId);
     if (!person) {
-      person = { index: this.personDays, distinctId, buckets: [] };
+      const owned = ownCopy(distinctId);
+      person = { index: this.personDays, distinctId: owned, buckets: [] };
       this.personDays += 1;
-      state.persons.set(distinctId, person);
+      state.persons.set(owned, person);
     }
-    const insertId = insertIdOf(properties);
     const name = this.nameId(event);
     if (insertId !== null && !state.seen.add(person.index, name, time, insertId)) {
       this.duplicates += 1;
       return;
     }
     this.events += 1;
-    const accountId = this.accountOf(properties, distinctId, insertId);
+    const accountId = this.accountIdOf(account, distinctId, insertId);
     let bucket: Bucket | undefined;
     for (const b of person.buckets) {
       if (b.accountId === accountId) {
@@ -116,12 +131,12 @@ export class DayAggregator {
       }
     }
     if (!bucket) {
-      bucket = { accountId, count: 0, nameBits: 0, moreNames: null, firstAt: Infinity, lastAt: -Infinity };
+      bucket = { accountId: accountId === null ? null : ownCopy(accountId), count: 0, nameBits: 0, moreNames: null, firstAt: Infinity, lastAt: -Infinity };
       person.buckets.push(bucket);
     }
     bucket.count += 1;
     if (name < 31) bucket.nameBits |= 1 << name;
-    else (bucket.moreNames ??= new Set()).add(event);
+    else if (!(bucket.moreNames ??= new Set()).has(event)) bucket.moreNames.add(ownCopy(event));
     const t = timeMs(time);
     if (t < bucket.firstAt) bucket.firstAt = t;
     if (t > bucket.lastAt) bucket.lastAt = t;
@@ -132,11 +147,18 @@ export class DayAggregator {
     this.addRaw(event.event, event.properties, dayNumberOf(event.properties.time));
   }
 
-  private accountOf(properties: Record<string, unknown>, distinctId: string, insertId: string | null): string | null {
+  /** The account property's raw value when it is a string (else null). */
+  private accountOf(properties: Record<string, unknown>): string | null {
+    const raw = properties[this.accountIdProperty];
+    return typeof raw === 'string' ? raw : null;
+  }
+
+  /** The explicit account id: the account property's string value trimmed, or null. */
+  private accountIdOf(account: string | null, distinctId: string, insertId: string | null): string | null {
     const name = this.accountIdProperty;
     // The schema's normalized fields, when the account property is one of them.
-    const raw = name === 'distinct_id' ? distinctId : name === '$insert_id' ? insertId : properties[name];
-    if (typeof raw !== 'string') return null;
+    const raw = name === 'distinct_id' ? distinctId : name === '$insert_id' ? insertId : account;
+    if (raw === null) return null;
     const trimmed = raw.trim();
     return trimmed === '' ? null : trimmed;
   }
@@ -145,8 +167,9 @@ export class DayAggregator {
     let id = this.nameIds.get(event);
     if (id === undefined) {
       id = this.nameIds.size;
-      this.nameIds.set(event, id);
-      this.nameList.push(event);
+      const owned = ownCopy(event);
+      this.nameIds.set(owned, id);
+      this.nameList.push(owned);
     }
     return id;
   }

@@ -11,6 +11,7 @@ import { exportBase, mixpanelAuth, type MixpanelConfig } from '../config.ts';
 import { streamExport } from '../export-client.ts';
 import { fastRawEvent, rawEventSchema } from '../raw-schemas.ts';
 import { DayAggregator, dayNumberOf } from '../day-aggregator.ts';
+import { EventScanner } from '../event-scanner.ts';
 import { RequestWindow } from '../request-window.ts';
 
 const DAY_MS = 86_400_000;
@@ -78,9 +79,10 @@ interface RequestRead {
 }
 
 /**
- * Reads one export request whole: each line parsed, checked (the hand-written check accepts
+ * Reads one export request whole: each line checked and its fields read by the scanner
+ * (event-scanner.ts) or, for a line it leaves, parsed and checked (the hand-written check accepts
  * exactly what rawEventSchema accepts, property-tested; the schema words the reason of a rejected
- * line), de-duplicated and aggregated by UTC day. A malformed line is quarantined.
+ * line); then de-duplicated and aggregated by UTC day. A malformed line is quarantined.
  */
 async function readRequest(ctx: PullContext<MixpanelConfig>, from: string, to: string, signal: AbortSignal): Promise<RequestRead> {
   const { config } = ctx;
@@ -89,11 +91,17 @@ async function readRequest(ctx: PullContext<MixpanelConfig>, from: string, to: s
   const quarantined: QuarantinedRecord[] = [];
   const firstDay = Date.parse(`${from}T00:00:00Z`) / DAY_MS;
   const lastDay = Date.parse(`${to}T00:00:00Z`) / DAY_MS;
+  const scanner = new EventScanner(config.accountIdProperty);
   let read = 0;
   for await (const { texts, lines } of streamExport({ url, authorization: mixpanelAuth(config), timeoutMs: config.timeoutMs, idleTimeoutMs: config.idleTimeoutMs, signal })) {
     read += texts.length;
     for (let i = 0; i < texts.length; i += 1) {
       const text = texts[i] as string;
+      if (scanner.scan(text)) {
+        const day = dayNumberOf(scanner.time);
+        if (day >= firstDay && day <= lastDay) aggregator.addFields(scanner.event, scanner.time, scanner.distinctId, scanner.insertId, scanner.account, day);
+        continue;
+      }
       let value: unknown;
       try {
         value = JSON.parse(text);
