@@ -1,10 +1,11 @@
 /** The Mixpanel connector against the Mixpanel emulator: day partitions, de-duplication, paging, errors. */
 import type { Server } from 'node:http';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Stream } from '../../../src/contracts/connector.ts';
 import { mixpanelConnector, mixpanelConfigSchema, type MixpanelConfig } from '../../../connectors/mixpanel/index.ts';
 import { createMixpanelEmulator } from '../../../connectors/mixpanel/emulator/index.ts';
-import { readJsonLines } from '../../../connectors/mixpanel/jsonl-reader.ts';
+import { parseJsonLine, readJsonLines, readLineBatches } from '../../../connectors/mixpanel/jsonl-reader.ts';
 import { exportRange } from '../../../connectors/mixpanel/streams/activities.ts';
 import { AuthError, TransientError } from '../../../src/contracts/errors.ts';
 import { closeServer, listen } from '../../../src/sandbox/emulator-kit/index.ts';
@@ -131,6 +132,35 @@ describe('streaming JSON Lines reader', () => {
     const out: unknown[] = [];
     for await (const l of readJsonLines(split())) out.push(l.value);
     expect(out).toEqual([{ a: 'é' }, { b: 2 }]);
+  });
+
+  it('hands out each non-blank line trimmed, with its number, however the body is cut into chunks', async () => {
+    const piece = fc.constantFrom('{"a":1}', '{"event":"é😀","properties":{}}', 'x', ' ', '\r', '\t', '\u00a0', '\ufeff', '\u2028', 'é', '😀', '{', '}');
+    const line = fc.array(piece, { maxLength: 5 }).map((ps) => ps.join(''));
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), async (lines, cuts, lastNewline) => {
+        const body = lines.join('\n') + (lastNewline ? '\n' : '');
+        const raw = lines.map((l, i) => ({ text: l.trim(), line: i + 1 })).filter((l) => l.text !== '');
+        // A last line with no newline after it must be valid JSON (else the body counts as truncated).
+        const last = lines[lines.length - 1] as string;
+        if (!lastNewline && last.trim() !== '' && parseJsonLine(last.trim()) === undefined) return;
+        const bytes = new TextEncoder().encode(body);
+        const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        async function* split(): AsyncGenerator<Uint8Array> {
+          let from = 0;
+          for (const c of [...at, bytes.length]) {
+            yield bytes.subarray(from, c);
+            from = c;
+          }
+        }
+        const out: Array<{ text: string; line: number }> = [];
+        for await (const batch of readLineBatches(split())) {
+          for (let i = 0; i < batch.lines.length; i += 1) out.push({ text: batch.texts[i] as string, line: batch.lines[i] as number });
+        }
+        expect(out).toEqual(raw);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('treats "terminated early" and a partial last line as transient', async () => {
