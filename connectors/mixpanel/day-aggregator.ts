@@ -54,7 +54,7 @@ interface PersonDay {
  * keeps for the request's days (distinct ids, account ids, event names, once each) are copied
  * (a new flat string of one more character, then sliced), so no chunk stays alive behind them.
  */
-export const ownCopy = (s: string): string => ` ${s}`.slice(1);
+const ownCopy = (s: string): string => ` ${s}`.slice(1);
 
 const dayNames = new Map<number, string>();
 
